@@ -1,0 +1,252 @@
+//! Catalogs: the discovered catalog in Airbyte and Singer form, and the configured
+//! catalog a user hands `read` (either form), validated against the stream table.
+
+use serde_json::{json, Value};
+
+use crate::error::{Error, Result};
+use crate::streams::{StreamDef, STREAMS};
+
+/// One stream chosen for a read.
+#[derive(Debug, Clone, Copy)]
+pub struct Selected {
+    pub def: &'static StreamDef,
+    pub incremental: bool,
+}
+
+/// The Airbyte catalog of every stream.
+pub fn airbyte_catalog() -> Value {
+    let streams: Vec<Value> = STREAMS
+        .iter()
+        .map(|s| {
+            let mut v = json!({
+                "name": s.name,
+                "json_schema": (s.schema)(),
+                "supported_sync_modes": if s.incremental() { json!(["full_refresh", "incremental"]) } else { json!(["full_refresh"]) },
+                "source_defined_primary_key": s.primary_key.iter().map(|k| json!([k])).collect::<Vec<_>>(),
+                "is_resumable": s.incremental(),
+            });
+            if let Some(c) = s.cursor {
+                v["source_defined_cursor"] = json!(true);
+                v["default_cursor_field"] = json!([c]);
+            }
+            v
+        })
+        .collect();
+    json!({"streams": streams})
+}
+
+/// The Singer catalog of every stream, with standard metadata; every stream selected by default.
+pub fn singer_catalog() -> Value {
+    let streams: Vec<Value> = STREAMS
+        .iter()
+        .map(|s| {
+            let schema = (s.schema)();
+            let mut metadata = vec![json!({"breadcrumb": [], "metadata": {
+                "inclusion": "available",
+                "selected-by-default": true,
+                "table-key-properties": s.primary_key,
+                "forced-replication-method": if s.incremental() { "INCREMENTAL" } else { "FULL_TABLE" },
+                "valid-replication-keys": s.cursor.map(|c| vec![c]).unwrap_or_default(),
+            }})];
+            if let Some(props) = schema["properties"].as_object() {
+                for name in props.keys() {
+                    let automatic = s.primary_key.contains(&name.as_str()) || s.cursor == Some(name.as_str());
+                    metadata.push(json!({"breadcrumb": ["properties", name],
+                        "metadata": {"inclusion": if automatic { "automatic" } else { "available" }}}));
+                }
+            }
+            let mut v = json!({
+                "tap_stream_id": s.name, "stream": s.name, "schema": schema,
+                "key_properties": s.primary_key,
+                "replication_method": if s.incremental() { "INCREMENTAL" } else { "FULL_TABLE" },
+                "metadata": metadata,
+            });
+            if let Some(c) = s.cursor {
+                v["replication_key"] = json!(c);
+            }
+            v
+        })
+        .collect();
+    json!({"streams": streams})
+}
+
+fn lookup(file: &str, name: &str) -> Result<&'static StreamDef> {
+    crate::streams::find(name).ok_or_else(|| {
+        let known: Vec<&str> = STREAMS.iter().map(|s| s.name).collect();
+        Error::config(
+            file,
+            format!(
+                "stream '{name}' is not a stream of this connector (streams: {})",
+                known.join(", ")
+            ),
+        )
+    })
+}
+
+/// Parses a configured catalog in Airbyte or Singer form into the selected streams, in
+/// table order.
+pub fn parse_configured(file: &str, text: &str) -> Result<Vec<Selected>> {
+    let v: Value = serde_json::from_str(text).map_err(|e| Error::bad_json(file, &e))?;
+    let entries = v
+        .get("streams")
+        .and_then(Value::as_array)
+        .ok_or_else(|| Error::config(file, "expected an object with a 'streams' list"))?;
+    let mut selected: Vec<Selected> = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let picked = if let Some(stream) = e.get("stream").filter(|s| s.is_object()) {
+            airbyte_entry(file, i, e, stream)?
+        } else if e.get("tap_stream_id").is_some() || e.get("metadata").is_some() {
+            singer_entry(file, i, e)?
+        } else {
+            return Err(Error::config(file, format!("streams[{i}] is neither an Airbyte configured stream (with 'stream') nor a Singer catalog entry (with 'tap_stream_id')")));
+        };
+        if let Some(sel) = picked {
+            if selected.iter().any(|s| s.def.name == sel.def.name) {
+                return Err(Error::config(
+                    file,
+                    format!("stream '{}' is listed twice", sel.def.name),
+                ));
+            }
+            selected.push(sel);
+        }
+    }
+    selected.sort_by_key(|s| STREAMS.iter().position(|d| d.name == s.def.name));
+    Ok(selected)
+}
+
+fn airbyte_entry(file: &str, i: usize, e: &Value, stream: &Value) -> Result<Option<Selected>> {
+    let name = stream
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::config(file, format!("streams[{i}].stream.name is missing")))?;
+    let def = lookup(file, name)?;
+    let mode = e.get("sync_mode").and_then(Value::as_str).ok_or_else(|| {
+        Error::config(
+            file,
+            format!("streams[{i}] ({name}): sync_mode is missing (full_refresh or incremental)"),
+        )
+    })?;
+    let incremental = match mode {
+        "full_refresh" => false,
+        "incremental" if def.incremental() => true,
+        "incremental" => {
+            return Err(Error::config(
+                file,
+                format!("stream '{name}' supports full_refresh only, not incremental"),
+            ))
+        }
+        other => {
+            return Err(Error::config(
+                file,
+                format!("streams[{i}] ({name}): unknown sync_mode '{other}'"),
+            ))
+        }
+    };
+    if let Some(cf) = e
+        .get("cursor_field")
+        .and_then(Value::as_array)
+        .filter(|a| !a.is_empty())
+    {
+        let want = def.cursor.map(|c| vec![json!(c)]).unwrap_or_default();
+        if incremental && *cf != want {
+            return Err(Error::config(file, format!(
+                "stream '{name}': cursor_field {} is not supported; the cursor is source-defined: {}",
+                Value::Array(cf.clone()), Value::Array(want))));
+        }
+    }
+    Ok(Some(Selected { def, incremental }))
+}
+
+fn singer_entry(file: &str, i: usize, e: &Value) -> Result<Option<Selected>> {
+    let name = e
+        .get("tap_stream_id")
+        .or_else(|| e.get("stream"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::config(file, format!("streams[{i}] has no tap_stream_id")))?;
+    let def = lookup(file, name)?;
+    let root = e
+        .get("metadata")
+        .and_then(Value::as_array)
+        .and_then(|m| {
+            m.iter().find(|x| {
+                x.get("breadcrumb")
+                    .and_then(Value::as_array)
+                    .is_some_and(|b| b.is_empty())
+            })
+        })
+        .and_then(|x| x.get("metadata"));
+    let flag = |k: &str| root.and_then(|m| m.get(k)).and_then(Value::as_bool);
+    let selected = flag("selected")
+        .or_else(|| e.get("selected").and_then(Value::as_bool))
+        .or(flag("selected-by-default"))
+        .unwrap_or(false);
+    if !selected {
+        return Ok(None);
+    }
+    let method = root
+        .and_then(|m| m.get("replication-method"))
+        .or_else(|| e.get("replication_method"))
+        .and_then(Value::as_str);
+    let incremental = match method {
+        None => def.incremental(),
+        Some("FULL_TABLE") => false,
+        Some("INCREMENTAL") if def.incremental() => true,
+        Some("INCREMENTAL") => {
+            return Err(Error::config(
+                file,
+                format!("stream '{name}' supports FULL_TABLE only, not INCREMENTAL"),
+            ))
+        }
+        Some(other) => {
+            return Err(Error::config(
+                file,
+                format!("stream '{name}': unsupported replication-method '{other}'"),
+            ))
+        }
+    };
+    Ok(Some(Selected { def, incremental }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_both_forms_and_rejects_bad_entries() {
+        let airbyte = r#"{"streams":[{"stream":{"name":"posts","json_schema":{},"supported_sync_modes":["incremental"]},"sync_mode":"incremental","destination_sync_mode":"append"},
+            {"stream":{"name":"organizations"},"sync_mode":"full_refresh","destination_sync_mode":"overwrite"}]}"#;
+        let s = parse_configured("c", airbyte).unwrap();
+        assert_eq!(
+            s.iter()
+                .map(|s| (s.def.name, s.incremental))
+                .collect::<Vec<_>>(),
+            vec![("organizations", false), ("posts", true)]
+        );
+        let singer = singer_catalog().to_string();
+        assert_eq!(parse_configured("c", &singer).unwrap().len(), STREAMS.len());
+        for (text, needle) in [
+            ("nope", "not valid JSON"),
+            ("{}", "'streams' list"),
+            (
+                r#"{"streams":[{"stream":{"name":"nope"},"sync_mode":"full_refresh"}]}"#,
+                "not a stream of this connector",
+            ),
+            (
+                r#"{"streams":[{"stream":{"name":"organizations"},"sync_mode":"incremental"}]}"#,
+                "full_refresh only",
+            ),
+            (
+                r#"{"streams":[{"stream":{"name":"posts"},"sync_mode":"incremental","cursor_field":["id"]}]}"#,
+                "source-defined",
+            ),
+            (
+                r#"{"streams":[{"stream":{"name":"posts"},"sync_mode":"sideways"}]}"#,
+                "unknown sync_mode",
+            ),
+            (r#"{"streams":[{"x":1}]}"#, "neither"),
+        ] {
+            let e = parse_configured("catalog.json", text).unwrap_err();
+            assert!(e.to_string().contains(needle), "{text}: {e}");
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! The command line: Airbyte subcommands and Singer flags, parsed into one [`Command`].
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::protocol::Protocol;
+
+const EXAMPLES: &str = "\
+Airbyte:
+  source-linkedin-pages spec
+  source-linkedin-pages check --config config.json
+  source-linkedin-pages discover --config config.json
+  source-linkedin-pages read --config config.json --catalog catalog/all_streams.json [--state state.json]
+
+Singer (Meltano):
+  source-linkedin-pages --config config.json --discover > catalog.json
+  source-linkedin-pages --config config.json --catalog catalog.json [--state state.json]
+  source-linkedin-pages --about --format json";
+
+/// LinkedIn Pages source: organizations, followers, page views, posts, their statistics,
+/// comments and reactions, as Airbyte or Singer messages on stdout.
+#[derive(Parser, Debug)]
+#[command(name = "source-linkedin-pages", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Sub>,
+    /// Singer: config file.
+    #[arg(long, global = false)]
+    pub config: Option<PathBuf>,
+    /// Singer: print the catalog.
+    #[arg(long)]
+    pub discover: bool,
+    /// Singer: catalog of the streams to read.
+    #[arg(long)]
+    pub catalog: Option<PathBuf>,
+    /// Singer: the older name of --catalog.
+    #[arg(long, conflicts_with = "catalog")]
+    pub properties: Option<PathBuf>,
+    /// Singer: state to resume from.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Singer: describe the tap.
+    #[arg(long)]
+    pub about: bool,
+    /// Format of --about.
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: AboutFormat,
+}
+
+/// Output formats of `--about`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AboutFormat {
+    Json,
+    Markdown,
+}
+
+/// Airbyte subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Sub {
+    /// Print the connector specification.
+    Spec,
+    /// Validate the config and diagnose the token.
+    Check {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Print the catalog of streams.
+    Discover {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Read records.
+    Read {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        catalog: PathBuf,
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
+}
+
+/// What to run.
+#[derive(Debug)]
+pub enum Command {
+    Spec,
+    Check {
+        config: PathBuf,
+    },
+    Discover {
+        config: PathBuf,
+        protocol: Protocol,
+    },
+    Read {
+        config: PathBuf,
+        catalog: PathBuf,
+        state: Option<PathBuf>,
+        protocol: Protocol,
+    },
+    About {
+        format: AboutFormat,
+    },
+}
+
+impl Cli {
+    /// Resolves the parsed arguments to one command, or a usage message.
+    pub fn command(self) -> Result<Command, String> {
+        if let Some(sub) = self.command {
+            return Ok(match sub {
+                Sub::Spec => Command::Spec,
+                Sub::Check { config } => Command::Check { config },
+                Sub::Discover { config } => Command::Discover {
+                    config,
+                    protocol: Protocol::Airbyte,
+                },
+                Sub::Read {
+                    config,
+                    catalog,
+                    state,
+                } => Command::Read {
+                    config,
+                    catalog,
+                    state,
+                    protocol: Protocol::Airbyte,
+                },
+            });
+        }
+        if self.about {
+            return Ok(Command::About {
+                format: self.format,
+            });
+        }
+        let Some(config) = self.config else {
+            return Err("nothing to do: use a subcommand (spec, check, discover, read) or the Singer flags (--config with --discover or --catalog); see --help".into());
+        };
+        if self.discover {
+            return Ok(Command::Discover {
+                config,
+                protocol: Protocol::Singer,
+            });
+        }
+        match self.catalog.or(self.properties) {
+            Some(catalog) => Ok(Command::Read {
+                config,
+                catalog,
+                state: self.state,
+                protocol: Protocol::Singer,
+            }),
+            None => Err(
+                "with --config, also give --discover or --catalog FILE (or --properties FILE)"
+                    .into(),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command, String> {
+        Cli::try_parse_from(std::iter::once("x").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?
+            .command()
+    }
+
+    #[test]
+    fn both_protocols_map_to_commands() {
+        assert!(matches!(parse(&["spec"]), Ok(Command::Spec)));
+        assert!(matches!(
+            parse(&["read", "--config", "c", "--catalog", "k"]),
+            Ok(Command::Read {
+                protocol: Protocol::Airbyte,
+                state: None,
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse(&["--config", "c", "--discover"]),
+            Ok(Command::Discover {
+                protocol: Protocol::Singer,
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse(&["--config", "c", "--properties", "p", "--state", "s"]),
+            Ok(Command::Read {
+                protocol: Protocol::Singer,
+                state: Some(_),
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse(&["--about", "--format", "markdown"]),
+            Ok(Command::About {
+                format: AboutFormat::Markdown
+            })
+        ));
+        assert!(parse(&[]).is_err());
+        assert!(parse(&["--config", "c"]).is_err());
+    }
+}

@@ -1,0 +1,475 @@
+//! The HTTP client: LinkedIn's headers on every call, OAuth refresh, bounded concurrency,
+//! retries driven by [`retry::classify`], and error texts scrubbed of secrets. It returns
+//! decoded JSON and knows nothing of streams or output.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::RwLock;
+use std::time::Duration;
+
+use chrono::{Duration as ChronoDuration, Utc};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use tokio::sync::Semaphore;
+
+use super::restli::encode;
+use super::retry::{classify, Action, ApiErrorBody, Outcome, RetryPolicy, Transport};
+use crate::config::{scrub, Config, Credentials, Secret};
+use crate::error::{Error, FailureType, Result};
+
+/// OAuth client credentials and refresh token.
+#[derive(Debug, Clone)]
+pub struct OAuth {
+    pub client_id: Secret,
+    pub client_secret: Secret,
+    pub refresh_token: Secret,
+    pub base_url: String,
+}
+
+/// What a refresh returned, for logs and `check`.
+#[derive(Debug, Clone, Default)]
+pub struct RefreshInfo {
+    pub expires_in_secs: Option<i64>,
+    pub refresh_token_expires_in_secs: Option<i64>,
+    pub scopes: Option<String>,
+}
+
+/// The LinkedIn REST client.
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    version: String,
+    token: RwLock<Secret>,
+    oauth: Option<OAuth>,
+    refreshed: AtomicBool,
+    policy: RetryPolicy,
+    limiter: Semaphore,
+    requests: AtomicU64,
+    quota_remaining: AtomicI64,
+    secrets: Vec<String>,
+}
+
+/// Builds the reqwest client shared by the API and OAuth calls.
+fn http_client(timeout: Duration) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(20))
+        .pool_idle_timeout(Duration::from_secs(60))
+        .user_agent(concat!("source-linkedin-pages/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))
+}
+
+impl Client {
+    /// A client for `config`. With OAuth credentials the first request mints a token.
+    pub fn new(config: &Config) -> Result<Client> {
+        let (token, oauth) = match &config.credentials {
+            Credentials::AccessToken { access_token } => (access_token.clone(), None),
+            Credentials::OAuth2 {
+                client_id,
+                client_secret,
+                refresh_token,
+            } => (
+                Secret::default(),
+                Some(OAuth {
+                    client_id: client_id.clone(),
+                    client_secret: client_secret.clone(),
+                    refresh_token: refresh_token.clone(),
+                    base_url: config.oauth_base_url.trim_end_matches('/').to_string(),
+                }),
+            ),
+        };
+        let mut secrets: Vec<String> = vec![token.expose().to_string()];
+        if let Some(o) = &oauth {
+            secrets.extend([
+                o.client_secret.expose().to_string(),
+                o.refresh_token.expose().to_string(),
+            ]);
+        }
+        secrets.retain(|s| s.len() >= 4);
+        Ok(Client {
+            http: http_client(Duration::from_secs(config.request_timeout_secs))?,
+            base: config.api_base_url.trim_end_matches('/').to_string(),
+            version: config.api_version.clone(),
+            token: RwLock::new(token),
+            oauth,
+            refreshed: AtomicBool::new(false),
+            policy: RetryPolicy::new(config.max_retries),
+            limiter: Semaphore::new(config.max_concurrency as usize),
+            requests: AtomicU64::new(0),
+            quota_remaining: AtomicI64::new(-1),
+            secrets,
+        })
+    }
+
+    /// Overrides the retry policy (tests use short delays).
+    pub fn with_policy(mut self, policy: RetryPolicy) -> Client {
+        self.policy = policy;
+        self
+    }
+
+    /// Requests sent so far (every attempt counts: that is what the quota counts).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Requests left today, when LinkedIn said so in `X-Restli-Quota-Remaining`.
+    pub fn quota_remaining(&self) -> Option<i64> {
+        let q = self.quota_remaining.load(Ordering::Relaxed);
+        (q >= 0).then_some(q)
+    }
+
+    /// The API version in use.
+    pub fn api_version(&self) -> &str {
+        &self.version
+    }
+
+    /// Whether the client authenticates with OAuth (and so can refresh).
+    pub fn has_oauth(&self) -> bool {
+        self.oauth.is_some()
+    }
+
+    fn scrubbed(&self, text: &str) -> String {
+        let mut secrets = self.secrets.clone();
+        if let Ok(t) = self.token.read() {
+            secrets.push(t.expose().to_string());
+        }
+        secrets.retain(|s| s.len() >= 4);
+        scrub(text, &secrets)
+    }
+
+    /// Mints an access token from the refresh token, when OAuth is configured and no
+    /// token is held yet.
+    pub async fn ensure_token(&self) -> Result<Option<RefreshInfo>> {
+        let empty = self
+            .token
+            .read()
+            .map(|t| t.expose().is_empty())
+            .unwrap_or(true);
+        if empty && self.oauth.is_some() {
+            return self.refresh().await.map(Some);
+        }
+        Ok(None)
+    }
+
+    /// Exchanges the refresh token for a new access token.
+    pub async fn refresh(&self) -> Result<RefreshInfo> {
+        let Some(o) = &self.oauth else {
+            return Err(Error::Internal("refresh without OAuth credentials".into()));
+        };
+        #[derive(Deserialize)]
+        struct TokenResponse {
+            access_token: Option<String>,
+            expires_in: Option<i64>,
+            refresh_token_expires_in: Option<i64>,
+            scope: Option<String>,
+            error: Option<String>,
+            error_description: Option<String>,
+        }
+        let form = format!(
+            "grant_type=refresh_token&refresh_token={}&client_id={}&client_secret={}",
+            encode(o.refresh_token.expose()),
+            encode(o.client_id.expose()),
+            encode(o.client_secret.expose())
+        );
+        let url = format!("{}/accessToken", o.base_url);
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let resp = self
+            .http
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .map_err(|e| {
+                Error::Transient(format!(
+                    "cannot reach LinkedIn's OAuth endpoint {url}: {}",
+                    self.scrubbed(&e.without_url().to_string())
+                ))
+            })?;
+        let status = resp.status().as_u16();
+        let body = resp.bytes().await.unwrap_or_default();
+        let parsed: TokenResponse = serde_json::from_slice(&body).unwrap_or(TokenResponse {
+            access_token: None,
+            expires_in: None,
+            refresh_token_expires_in: None,
+            scope: None,
+            error: None,
+            error_description: None,
+        });
+        match (status, parsed.access_token) {
+            (200, Some(token)) if !token.is_empty() => {
+                if let Ok(mut t) = self.token.write() {
+                    *t = Secret::new(token);
+                }
+                let info = RefreshInfo {
+                    expires_in_secs: parsed.expires_in,
+                    refresh_token_expires_in_secs: parsed.refresh_token_expires_in,
+                    scopes: parsed.scope,
+                };
+                tracing::info!(expires_in_secs = ?info.expires_in_secs, "Minted an access token from the refresh token");
+                if let Some(left) = info.refresh_token_expires_in_secs {
+                    if left < 30 * 86_400 {
+                        tracing::warn!(
+                            days_left = left / 86_400,
+                            "The refresh token expires in {} days: re-authorise the app in LinkedIn's developer portal and update credentials.refresh_token before then",
+                            left / 86_400
+                        );
+                    }
+                }
+                Ok(info)
+            }
+            (status, _) => {
+                let code = parsed.error.unwrap_or_else(|| format!("HTTP {status}"));
+                let why = self.scrubbed(&parsed.error_description.unwrap_or_default());
+                let advice = match code.as_str() {
+                    "invalid_grant" => "the refresh token is invalid, expired (they last 365 days) or revoked: authorise the app again to get a new refresh token",
+                    "invalid_client" => "LinkedIn rejected the client ID or client secret: copy both again from the app's Auth tab",
+                    "invalid_request" => "LinkedIn says the refresh request is incomplete: check client_id, client_secret and refresh_token",
+                    _ if status >= 500 => "LinkedIn's OAuth service failed; try again later",
+                    _ => "check client_id, client_secret and refresh_token",
+                };
+                let failure = if status >= 500 {
+                    FailureType::Transient
+                } else {
+                    FailureType::Config
+                };
+                Err(Error::Api {
+                    status,
+                    endpoint: "oauth/v2/accessToken".into(),
+                    code: Some(code.clone()),
+                    message: format!(
+                        "OAuth token refresh failed ({code}{}): {advice}.",
+                        if why.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {why}")
+                        }
+                    ),
+                    failure,
+                })
+            }
+        }
+    }
+
+    /// GETs `path_and_query` (relative to the REST base, already Rest.li-encoded) and
+    /// decodes the JSON body as `T`, retrying what the classifier says is retryable.
+    /// `endpoint` names the resource in logs and errors; `finder` adds `X-RestLi-Method: FINDER`.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        path_and_query: &str,
+        finder: bool,
+    ) -> Result<T> {
+        self.ensure_token().await?;
+        let url = format!("{}/{}", self.base, path_and_query);
+        let mut backoff = self.policy.backoff();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let sent = {
+                let _permit = self
+                    .limiter
+                    .acquire()
+                    .await
+                    .map_err(|_| Error::Internal("request limiter closed".into()))?;
+                self.send_once(&url, finder).await
+            };
+            let (action, status, body, last_error) = match &sent {
+                Ok((status, headers, body)) => {
+                    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+                    if let Some(q) = header("x-restli-quota-remaining")
+                        .and_then(|q| q.trim().parse::<i64>().ok())
+                    {
+                        self.quota_remaining.store(q, Ordering::Relaxed);
+                    }
+                    let action = classify(Outcome::Response {
+                        status: *status,
+                        retry_after: header("retry-after"),
+                        quota_remaining: header("x-restli-quota-remaining"),
+                        body,
+                    });
+                    if action == Action::Done {
+                        match serde_json::from_slice::<T>(body) {
+                            Ok(v) => return Ok(v),
+                            Err(e) => (
+                                classify(Outcome::Transport(Transport::Decode)),
+                                *status,
+                                body.as_slice(),
+                                format!("the response is not the JSON LinkedIn documents ({e}); it starts with: {}", excerpt(body)),
+                            ),
+                        }
+                    } else {
+                        (action, *status, body.as_slice(), String::new())
+                    }
+                }
+                Err(t) => (classify(Outcome::Transport(t.0)), 0, &[][..], t.1.clone()),
+            };
+            match action {
+                Action::Done => unreachable_done()?,
+                Action::Retry { after, reason } => {
+                    let Some(backoff_delay) = backoff.next() else {
+                        let detail = if status == 0 || status == 200 {
+                            self.scrubbed(&last_error)
+                        } else {
+                            api_message(status, body)
+                        };
+                        return Err(if status == 429 {
+                            self.quota_error(endpoint)
+                        } else if status == 200 {
+                            Error::Decode {
+                                stream: endpoint.into(),
+                                detail,
+                            }
+                        } else {
+                            Error::Transient(format!(
+                                "{endpoint}: giving up after {attempt} attempts ({reason}): {detail}"
+                            ))
+                        });
+                    };
+                    let wait = after.map_or(backoff_delay, |a| a.min(self.policy.max_delay));
+                    tracing::warn!(endpoint, attempt, wait_ms = wait.as_millis() as u64, status, reason = %reason, "Retrying request");
+                    tokio::time::sleep(wait).await;
+                }
+                Action::RefreshToken => {
+                    if self.oauth.is_some() && !self.refreshed.swap(true, Ordering::SeqCst) {
+                        tracing::info!(
+                            endpoint,
+                            "Access token expired mid-sync; refreshing it once"
+                        );
+                        self.refresh().await?;
+                        continue;
+                    }
+                    return Err(self.api_error(endpoint, status, body));
+                }
+                Action::DailyQuota => return Err(self.quota_error(endpoint)),
+                Action::Fail(_) => return Err(self.api_error(endpoint, status, body)),
+            }
+        }
+    }
+
+    async fn send_once(
+        &self,
+        url: &str,
+        finder: bool,
+    ) -> std::result::Result<(u16, HeaderMap, Vec<u8>), (Transport, String)> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let mut auth = HeaderValue::from_str(&format!(
+            "Bearer {}",
+            self.token
+                .read()
+                .map(|t| t.expose().to_string())
+                .unwrap_or_default()
+        ))
+        .map_err(|_| {
+            (
+                Transport::Connect,
+                "the access token contains characters that cannot be sent in a header".to_string(),
+            )
+        })?;
+        auth.set_sensitive(true);
+        let mut req = self
+            .http
+            .get(url)
+            .header(AUTHORIZATION, auth)
+            .header("LinkedIn-Version", &self.version)
+            .header("X-Restli-Protocol-Version", "2.0.0");
+        if finder {
+            req = req.header("X-RestLi-Method", "FINDER");
+        }
+        let resp = req.send().await.map_err(|e| {
+            let kind = if e.is_timeout() {
+                Transport::Timeout
+            } else {
+                Transport::Connect
+            };
+            (kind, e.without_url().to_string())
+        })?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map_err(|e| {
+            let kind = if e.is_timeout() {
+                Transport::Timeout
+            } else {
+                Transport::Body
+            };
+            (kind, format!("the response broke off: {}", e.without_url()))
+        })?;
+        Ok((status, headers, body.to_vec()))
+    }
+
+    fn quota_error(&self, endpoint: &str) -> Error {
+        let reset = (Utc::now() + ChronoDuration::days(1))
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().to_rfc3339())
+            .unwrap_or_default();
+        Error::QuotaExhausted {
+            endpoint: endpoint.into(),
+            reset,
+        }
+    }
+
+    fn api_error(&self, endpoint: &str, status: u16, body: &[u8]) -> Error {
+        let err = ApiErrorBody::parse(body);
+        let raw = self.scrubbed(&api_message(status, body));
+        let code = err.code.clone();
+        let advice = match (status, code.as_deref()) {
+            (401, Some("EXPIRED_ACCESS_TOKEN")) => if self.oauth.is_some() {
+                "The access token expired and a refresh did not help: check the OAuth credentials.".to_string()
+            } else {
+                "The access token has expired (they last 60 days). Create a new one in LinkedIn's developer portal (Auth tab, OAuth 2.0 tools), or switch to the oauth2.0 method with a refresh token so the connector renews it.".to_string()
+            },
+            (401, Some("REVOKED_ACCESS_TOKEN")) => "The access token was revoked (the member removed the app's access or LinkedIn invalidated it). Authorise the app again and paste the new token.".into(),
+            (401, _) => "LinkedIn does not recognise the access token. Paste the access token itself (not the refresh token, no 'Bearer ' prefix), or create a new one.".into(),
+            (403, _) => format!("LinkedIn denied access to {endpoint}. The token may lack a scope this stream needs, or the member who authorised it is not an ADMINISTRATOR of the page. Run `source-linkedin-pages check-token` for a diagnosis."),
+            (404, _) => format!("LinkedIn says this {endpoint} resource does not exist: check organization_ids."),
+            (426, _) => format!("LinkedIn no longer serves API version {}: set api_version to a recent month (YYYYMM).", self.version),
+            _ => String::new(),
+        };
+        Error::Api {
+            status,
+            endpoint: endpoint.into(),
+            code,
+            message: format!("{endpoint}: LinkedIn answered {status}: {raw}. {advice}")
+                .trim_end()
+                .to_string(),
+            failure: match status {
+                401 | 403 | 404 | 426 => FailureType::Config,
+                _ => FailureType::System,
+            },
+        }
+    }
+}
+
+fn unreachable_done() -> Result<()> {
+    Err(Error::Internal(
+        "a successful response was not returned".into(),
+    ))
+}
+
+/// LinkedIn's error message, or an excerpt of a body that is not LinkedIn's error shape.
+fn api_message(status: u16, body: &[u8]) -> String {
+    let err = ApiErrorBody::parse(body);
+    match (err.code, err.message) {
+        (Some(c), Some(m)) => format!("{c}: {m}"),
+        (None, Some(m)) => m,
+        _ if body.is_empty() => format!("HTTP {status} with an empty body"),
+        _ => excerpt(body),
+    }
+}
+
+/// The first 200 characters of a body, on one line.
+pub fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let one_line: String = text
+        .chars()
+        .take(200)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().count() > 200 {
+        format!("{one_line}…")
+    } else {
+        one_line
+    }
+}

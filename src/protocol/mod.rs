@@ -1,0 +1,200 @@
+//! The only code that writes to stdout: newline-delimited Airbyte or Singer messages
+//! through one buffered writer that flushes on every STATE, so a checkpoint reaches the
+//! platform the moment it is written. Wire shapes live in `airbyte.rs` and `singer.rs`.
+
+pub mod airbyte;
+pub mod singer;
+
+use std::io::Write;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// Which protocol the run speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Airbyte,
+    Singer,
+}
+
+/// Stream status values of Airbyte's STREAM_STATUS trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamStatus {
+    Started,
+    Running,
+    Complete,
+    Incomplete,
+}
+
+/// The message writer.
+pub struct Writer<W: Write> {
+    out: std::io::BufWriter<W>,
+    protocol: Protocol,
+    /// Epoch ms stamped on records (fixed per run, so golden files are stable).
+    emitted_at: i64,
+    time_extracted: String,
+}
+
+impl<W: Write> Writer<W> {
+    /// A writer over `out` (stdout in production, a buffer in tests).
+    pub fn new(out: W, protocol: Protocol, now: chrono::DateTime<chrono::Utc>) -> Writer<W> {
+        Writer {
+            out: std::io::BufWriter::with_capacity(256 * 1024, out),
+            protocol,
+            emitted_at: now.timestamp_millis(),
+            time_extracted: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
+    }
+
+    /// The protocol this writer speaks.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    fn line(&mut self, v: &Value) -> Result<()> {
+        serde_json::to_writer(&mut self.out, v).map_err(|e| Error::from_output(e.into()))?;
+        self.out.write_all(b"\n").map_err(Error::from_output)
+    }
+
+    /// Flushes buffered messages to the underlying writer.
+    pub fn flush(&mut self) -> Result<()> {
+        self.out.flush().map_err(Error::from_output)
+    }
+
+    /// Airbyte SPEC.
+    pub fn spec(&mut self, spec: &Value) -> Result<()> {
+        self.line(&airbyte::spec(spec))?;
+        self.flush()
+    }
+
+    /// Airbyte CONNECTION_STATUS.
+    pub fn connection_status(&mut self, ok: bool, message: &str) -> Result<()> {
+        self.line(&airbyte::connection_status(ok, message))?;
+        self.flush()
+    }
+
+    /// The catalog: an Airbyte CATALOG message, or the Singer catalog document itself.
+    pub fn catalog(&mut self, catalog: &Value) -> Result<()> {
+        match self.protocol {
+            Protocol::Airbyte => self.line(&airbyte::catalog(catalog))?,
+            Protocol::Singer => {
+                serde_json::to_writer_pretty(&mut self.out, catalog)
+                    .map_err(|e| Error::from_output(e.into()))?;
+                self.out.write_all(b"\n").map_err(Error::from_output)?;
+            }
+        }
+        self.flush()
+    }
+
+    /// Any JSON document on its own line (e.g. `--about`).
+    pub fn document(&mut self, v: &Value) -> Result<()> {
+        serde_json::to_writer_pretty(&mut self.out, v).map_err(|e| Error::from_output(e.into()))?;
+        self.out.write_all(b"\n").map_err(Error::from_output)?;
+        self.flush()
+    }
+
+    /// Plain text (e.g. `--about --format markdown`, the human `check-token` report).
+    pub fn text(&mut self, text: &str) -> Result<()> {
+        self.out
+            .write_all(text.as_bytes())
+            .map_err(Error::from_output)?;
+        self.flush()
+    }
+
+    /// Singer SCHEMA (nothing for Airbyte, whose schemas travel in the catalog).
+    pub fn schema(
+        &mut self,
+        stream: &str,
+        schema: &Value,
+        key_properties: &[&str],
+        bookmark: Option<&str>,
+    ) -> Result<()> {
+        if self.protocol == Protocol::Singer {
+            self.line(&singer::schema(stream, schema, key_properties, bookmark))?;
+        }
+        Ok(())
+    }
+
+    /// One RECORD whose data is already-serialised JSON (written as is, never re-parsed).
+    pub fn record(&mut self, stream: &str, data: &[u8]) -> Result<()> {
+        let out = &mut self.out;
+        let res = match self.protocol {
+            Protocol::Airbyte => write!(
+                out,
+                "{{\"type\":\"RECORD\",\"record\":{{\"stream\":\"{stream}\",\"data\":"
+            )
+            .and_then(|_| out.write_all(data))
+            .and_then(|_| writeln!(out, ",\"emitted_at\":{}}}}}", self.emitted_at)),
+            Protocol::Singer => write!(
+                out,
+                "{{\"type\":\"RECORD\",\"stream\":\"{stream}\",\"record\":"
+            )
+            .and_then(|_| out.write_all(data))
+            .and_then(|_| writeln!(out, ",\"time_extracted\":\"{}\"}}", self.time_extracted)),
+        };
+        res.map_err(Error::from_output)
+    }
+
+    /// A checkpoint: Airbyte per-stream STATE for `stream`, or the whole Singer state.
+    /// Flushed at once.
+    pub fn state(
+        &mut self,
+        stream: &str,
+        stream_state: &Value,
+        record_count: u64,
+        singer_state: &Value,
+    ) -> Result<()> {
+        match self.protocol {
+            Protocol::Airbyte => {
+                self.line(&airbyte::stream_state(stream, stream_state, record_count))?
+            }
+            Protocol::Singer => self.line(&singer::state(singer_state))?,
+        }
+        self.flush()
+    }
+
+    /// A log line for the platform's UI (Airbyte LOG; Singer logs go to stderr only).
+    pub fn log(&mut self, level: &str, message: &str) -> Result<()> {
+        if self.protocol == Protocol::Airbyte {
+            self.line(&airbyte::log(level, message))?;
+        }
+        Ok(())
+    }
+
+    /// Airbyte TRACE ERROR for a failure (optionally tied to a stream).
+    pub fn trace_error(&mut self, err: &Error, stream: Option<&str>, now_ms: i64) -> Result<()> {
+        if self.protocol == Protocol::Airbyte {
+            self.line(&airbyte::trace_error(err, stream, now_ms))?;
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Airbyte TRACE STREAM_STATUS; `quota_reset_ms` marks an INCOMPLETE stream rate-limited.
+    pub fn stream_status(
+        &mut self,
+        stream: &str,
+        status: StreamStatus,
+        quota_reset_ms: Option<i64>,
+        now_ms: i64,
+    ) -> Result<()> {
+        if self.protocol == Protocol::Airbyte {
+            self.line(&airbyte::stream_status(
+                stream,
+                status,
+                quota_reset_ms,
+                now_ms,
+            ))?;
+        }
+        Ok(())
+    }
+
+    /// Airbyte TRACE ESTIMATE for a stream's row count.
+    pub fn estimate(&mut self, stream: &str, rows: u64, now_ms: i64) -> Result<()> {
+        if self.protocol == Protocol::Airbyte {
+            self.line(&airbyte::estimate(stream, rows, now_ms))?;
+        }
+        Ok(())
+    }
+}

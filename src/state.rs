@@ -1,0 +1,397 @@
+//! Bookmarks per stream and per partition (organization), in one internal shape, read
+//! from every form a user may hand us and written in the form each protocol expects:
+//!
+//! - in: Airbyte per-stream STATE (array), GLOBAL, LEGACY and bare-object forms; Singer
+//!   `bookmarks`; the Airbyte Python connector's `{"timeRangeEnd": ms}`;
+//! - out: Airbyte per-stream `{"states": [{"partition": {..}, "cursor": {..}}]}` and Singer
+//!   `{"bookmarks": {stream: {"partitions": [..]}}}`.
+//!
+//! A corrupt state is a config error that names the problem, never a silent full resync.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::{json, Map, Value};
+
+use crate::error::{Error, Result};
+use crate::streams::{self, StreamDef};
+
+/// Stream name -> partition key (organization URN) -> cursor value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct State {
+    streams: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// Streams of the Python connector and the stream that continues them here.
+const LEGACY_STREAMS: &[(&str, &str)] = &[
+    (
+        "follower_statistics_time_bound",
+        "follower_statistics_daily",
+    ),
+    ("share_statistics_time_bound", "share_statistics_daily"),
+];
+
+impl State {
+    /// The bookmark of one partition.
+    pub fn get(&self, stream: &str, partition: &str) -> Option<&str> {
+        self.streams.get(stream)?.get(partition).map(String::as_str)
+    }
+
+    /// Sets a bookmark, never moving it backwards.
+    pub fn advance(&mut self, stream: &str, partition: &str, cursor: &str) {
+        let slot = self.streams.entry(stream.to_string()).or_default();
+        match slot.get(partition) {
+            Some(old) if old.as_str() >= cursor => {}
+            _ => {
+                slot.insert(partition.to_string(), cursor.to_string());
+            }
+        }
+    }
+
+    /// The Airbyte `stream_state` of one stream.
+    pub fn airbyte_stream_state(&self, def: &StreamDef) -> Value {
+        let field = def.cursor.unwrap_or("cursor");
+        let states: Vec<Value> = self
+            .streams
+            .get(def.name)
+            .into_iter()
+            .flatten()
+            .map(|(p, c)| json!({"partition": {"organization": p}, "cursor": {field: c}}))
+            .collect();
+        json!({"states": states})
+    }
+
+    /// The whole Singer state.
+    pub fn singer_state(&self) -> Value {
+        let mut bookmarks = Map::new();
+        for (stream, parts) in &self.streams {
+            let key = streams::find(stream)
+                .and_then(|d| d.cursor)
+                .unwrap_or("cursor");
+            let partitions: Vec<Value> = parts
+                .iter()
+                .map(|(p, c)| json!({"context": {"organization": p}, "replication_key": key, "replication_key_value": c}))
+                .collect();
+            bookmarks.insert(stream.clone(), json!({"partitions": partitions}));
+        }
+        json!({"bookmarks": bookmarks})
+    }
+
+    /// Parses a state file. `orgs` are the configured organizations (the Python
+    /// connector's state has none of its own); `now` rejects cursors in the future.
+    pub fn parse(file: &str, text: &str, orgs: &[String], now: DateTime<Utc>) -> Result<State> {
+        if text.trim().is_empty() {
+            return Ok(State::default());
+        }
+        let v: Value = serde_json::from_str(text).map_err(|e| Error::bad_json(file, &e))?;
+        let mut state = State::default();
+        let bad = |what: String| {
+            Error::config(file, format!("{what}. Fix the state or remove it to start the affected streams from start_date."))
+        };
+        match &v {
+            Value::Null => {}
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    // Accept both state payloads and whole STATE messages copied from stdout.
+                    let msg = if item.get("type").and_then(Value::as_str) == Some("STATE") {
+                        item.get("state").unwrap_or(item)
+                    } else {
+                        item
+                    };
+                    match msg.get("type").and_then(Value::as_str).unwrap_or("LEGACY") {
+                        "STREAM" => {
+                            let s = msg.get("stream").ok_or_else(|| {
+                                bad(format!("item {i} has type STREAM but no 'stream'"))
+                            })?;
+                            state.read_stream_entry(s, orgs, &bad, i)?;
+                        }
+                        "GLOBAL" => {
+                            let list = msg
+                                .pointer("/global/stream_states")
+                                .and_then(Value::as_array)
+                                .ok_or_else(|| {
+                                    bad(format!(
+                                        "item {i} has type GLOBAL but no global.stream_states list"
+                                    ))
+                                })?;
+                            for s in list {
+                                state.read_stream_entry(s, orgs, &bad, i)?;
+                            }
+                        }
+                        "LEGACY" => {
+                            let data = msg.get("data").unwrap_or(msg);
+                            state.read_legacy_map(data, orgs, &bad)?;
+                        }
+                        other => {
+                            return Err(bad(format!("item {i} has unknown state type '{other}'")))
+                        }
+                    }
+                }
+            }
+            Value::Object(o) => {
+                if let Some(b) = o.get("bookmarks") {
+                    state.read_singer(b, &bad)?;
+                } else if let Some(value) = o
+                    .get("value")
+                    .filter(|_| o.get("type").and_then(Value::as_str) == Some("STATE"))
+                {
+                    let b = value
+                        .get("bookmarks")
+                        .ok_or_else(|| bad("a Singer STATE message without bookmarks".into()))?;
+                    state.read_singer(b, &bad)?;
+                } else {
+                    state.read_legacy_map(o.get("data").unwrap_or(&v), orgs, &bad)?;
+                }
+            }
+            _ => {
+                return Err(bad(
+                    "the state must be a JSON array of Airbyte state messages or a JSON object"
+                        .into(),
+                ))
+            }
+        }
+        state.validate(now, &bad)?;
+        Ok(state)
+    }
+
+    fn read_stream_entry(
+        &mut self,
+        s: &Value,
+        orgs: &[String],
+        bad: &dyn Fn(String) -> Error,
+        i: usize,
+    ) -> Result<()> {
+        let name = s
+            .pointer("/stream_descriptor/name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad(format!("item {i} has no stream_descriptor.name")))?;
+        match s.get("stream_state") {
+            None | Some(Value::Null) => Ok(()),
+            Some(ss) => self.read_stream_state(name, ss, orgs, bad),
+        }
+    }
+
+    fn read_legacy_map(
+        &mut self,
+        data: &Value,
+        orgs: &[String],
+        bad: &dyn Fn(String) -> Error,
+    ) -> Result<()> {
+        let obj = data.as_object().ok_or_else(|| {
+            bad("legacy state must be an object of stream name to stream state".into())
+        })?;
+        for (name, ss) in obj {
+            self.read_stream_state(name, ss, orgs, bad)?;
+        }
+        Ok(())
+    }
+
+    fn read_stream_state(
+        &mut self,
+        name: &str,
+        ss: &Value,
+        orgs: &[String],
+        bad: &dyn Fn(String) -> Error,
+    ) -> Result<()> {
+        if let Some((_, ours)) = LEGACY_STREAMS.iter().find(|(old, _)| *old == name) {
+            let ms = ss
+                .get("timeRangeEnd")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "stream '{name}': expected {{\"timeRangeEnd\": <epoch ms>}}"
+                    ))
+                })?;
+            // timeRangeEnd is the exclusive end of the last bucket read: its day is the cursor.
+            let date = DateTime::from_timestamp_millis(ms - 1)
+                .ok_or_else(|| bad(format!("stream '{name}': timeRangeEnd {ms} is not a time")))?
+                .date_naive();
+            for org in orgs {
+                self.advance(ours, org, &date.to_string());
+            }
+            return Ok(());
+        }
+        let Some(def) = streams::find(name) else {
+            tracing::warn!(
+                stream = name,
+                "Ignoring state for a stream this connector does not have"
+            );
+            return Ok(());
+        };
+        let Some(field) = def.cursor else {
+            return Ok(()); // full-refresh streams keep no bookmark
+        };
+        let states = ss.get("states").and_then(Value::as_array)
+            .ok_or_else(|| bad(format!("stream '{name}': expected {{\"states\": [{{\"partition\": {{\"organization\": ...}}, \"cursor\": {{\"{field}\": ...}}}}]}}")))?;
+        for (j, entry) in states.iter().enumerate() {
+            let org = entry
+                .pointer("/partition/organization")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "stream '{name}', states[{j}]: missing partition.organization"
+                    ))
+                })?;
+            let cursor = entry
+                .get("cursor")
+                .and_then(|c| c.get(field))
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "stream '{name}', states[{j}]: missing cursor.{field}"
+                    ))
+                })?;
+            self.advance(name, org, cursor);
+        }
+        Ok(())
+    }
+
+    fn read_singer(&mut self, bookmarks: &Value, bad: &dyn Fn(String) -> Error) -> Result<()> {
+        let obj = bookmarks
+            .as_object()
+            .ok_or_else(|| bad("'bookmarks' must be an object".into()))?;
+        for (name, b) in obj {
+            let Some(def) = streams::find(name) else {
+                tracing::warn!(
+                    stream = name.as_str(),
+                    "Ignoring state for a stream this connector does not have"
+                );
+                continue;
+            };
+            if def.cursor.is_none() {
+                continue;
+            }
+            let parts = b
+                .get("partitions")
+                .and_then(Value::as_array)
+                .ok_or_else(|| bad(format!("bookmarks.{name}: expected a 'partitions' list")))?;
+            for (j, p) in parts.iter().enumerate() {
+                let org = p
+                    .pointer("/context/organization")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "bookmarks.{name}.partitions[{j}]: missing context.organization"
+                        ))
+                    })?;
+                let value = p
+                    .get("replication_key_value")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "bookmarks.{name}.partitions[{j}]: missing replication_key_value"
+                        ))
+                    })?;
+                self.advance(name, org, value);
+            }
+        }
+        Ok(())
+    }
+
+    /// Every cursor must parse for its stream and must not lie in the future, which would
+    /// silently skip data.
+    fn validate(&self, now: DateTime<Utc>, bad: &dyn Fn(String) -> Error) -> Result<()> {
+        let tomorrow = now + Duration::days(1);
+        for (stream, parts) in &self.streams {
+            for (org, cursor) in parts {
+                let when = if cursor.len() == 10 {
+                    NaiveDate::parse_from_str(cursor, "%Y-%m-%d")
+                        .ok()
+                        .and_then(|d| d.and_hms_opt(0, 0, 0))
+                        .map(|t| t.and_utc())
+                } else {
+                    DateTime::parse_from_rfc3339(cursor)
+                        .ok()
+                        .map(|t| t.with_timezone(&Utc))
+                };
+                let Some(when) = when else {
+                    return Err(bad(format!("stream '{stream}', {org}: cursor '{cursor}' is not a date (YYYY-MM-DD) or RFC 3339 time")));
+                };
+                if when > tomorrow {
+                    return Err(bad(format!("stream '{stream}', {org}: cursor {cursor} is in the future, so this sync would skip data")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-20T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+    const ORG: &str = "urn:li:organization:1";
+
+    #[test]
+    fn round_trips_airbyte_and_singer() {
+        let mut s = State::default();
+        s.advance("posts", ORG, "2026-11-01T00:00:00.000Z");
+        s.advance("follower_statistics_daily", ORG, "2026-11-17");
+        s.advance("follower_statistics_daily", ORG, "2026-11-10"); // never backwards
+        let posts = streams::find("posts").unwrap();
+        let daily = streams::find("follower_statistics_daily").unwrap();
+        let airbyte = json!([
+            {"type": "STREAM", "stream": {"stream_descriptor": {"name": "posts"}, "stream_state": s.airbyte_stream_state(posts)}},
+            {"type": "STREAM", "stream": {"stream_descriptor": {"name": daily.name}, "stream_state": s.airbyte_stream_state(daily)}},
+        ]);
+        assert_eq!(
+            State::parse("s", &airbyte.to_string(), &[], now()).unwrap(),
+            s
+        );
+        assert_eq!(
+            State::parse("s", &s.singer_state().to_string(), &[], now()).unwrap(),
+            s
+        );
+        assert_eq!(s.get("follower_statistics_daily", ORG), Some("2026-11-17"));
+    }
+
+    #[test]
+    fn accepts_python_connector_state() {
+        let legacy = json!({"follower_statistics_time_bound": {"timeRangeEnd": 1763510400000_i64}});
+        let s = State::parse("s", &legacy.to_string(), &[ORG.to_string()], now()).unwrap();
+        assert_eq!(s.get("follower_statistics_daily", ORG), Some("2025-11-18"));
+        let global = json!([{"type": "GLOBAL", "global": {"stream_states": [
+            {"stream_descriptor": {"name": "share_statistics_time_bound"}, "stream_state": {"timeRangeEnd": 1763510400000_i64}}]}}]);
+        assert!(
+            State::parse("s", &global.to_string(), &[ORG.to_string()], now())
+                .unwrap()
+                .get("share_statistics_daily", ORG)
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn rejects_corrupt_state_naming_the_problem() {
+        for (text, needle) in [
+            ("{not json", "not valid JSON"),
+            ("42", "must be a JSON array"),
+            (r#"[{"type":"STREAM"}]"#, "no 'stream'"),
+            (
+                r#"[{"type":"STREAM","stream":{"stream_descriptor":{"name":"posts"},"stream_state":{"cursor":1}}}]"#,
+                "expected {\"states\"",
+            ),
+            (
+                r#"{"posts":{"states":[{"partition":{"organization":"o"},"cursor":{"last_modified_at":"yesterday"}}]}}"#,
+                "not a date",
+            ),
+            (
+                r#"{"posts":{"states":[{"partition":{"organization":"o"},"cursor":{"last_modified_at":"2031-01-01T00:00:00Z"}}]}}"#,
+                "in the future",
+            ),
+            (r#"[{"type":"WEIRD"}]"#, "unknown state type"),
+        ] {
+            let e = State::parse("state.json", text, &[], now()).unwrap_err();
+            assert!(e.to_string().contains(needle), "{text}: {e}");
+            assert!(e.to_string().starts_with("state.json"), "{e}");
+        }
+        assert_eq!(
+            State::parse("s", r#"{"no_such_stream": {"x": 1}}"#, &[], now()).unwrap(),
+            State::default()
+        );
+    }
+}
