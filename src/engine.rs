@@ -77,6 +77,9 @@ enum Msg {
     },
 }
 
+/// Lazily built, shared values per organization.
+type PerOrg<T> = Mutex<HashMap<String, Arc<OnceCell<Arc<T>>>>>;
+
 /// Everything the units share.
 struct Shared<'a> {
     client: &'a Client,
@@ -86,9 +89,9 @@ struct Shared<'a> {
     orgs: Vec<String>,
     cancel: AtomicBool,
     /// Per-organization post lists, read once and shared by the child streams.
-    post_index: Mutex<HashMap<String, Arc<OnceCell<Arc<Vec<PostRef>>>>>>,
+    post_index: PerOrg<Vec<PostRef>>,
     /// Lifetime follower statistics per organization (shared by follower_statistics and geo).
-    follower_lifetime: Mutex<HashMap<String, Arc<OnceCell<Arc<Collection>>>>>,
+    follower_lifetime: PerOrg<Collection>,
     children_selected: bool,
 }
 

@@ -736,8 +736,8 @@ fn reactions(ctx: &Ctx, key: &str, q: &Query) -> R {
     let (start, count) = ctx.paging(q, 100)?;
     let reverse = match q.raw("sort") {
         None => true,
-        Some(s) if s == "(value:REVERSE_CHRONOLOGICAL)" => true,
-        Some(s) if s == "(value:CHRONOLOGICAL)" || s == "(value:RELEVANCE)" => false,
+        Some("(value:REVERSE_CHRONOLOGICAL)") => true,
+        Some("(value:CHRONOLOGICAL)" | "(value:RELEVANCE)") => false,
         Some(s) => return Err(ApiError::bad_request(&format!("Invalid sort '{s}'"))),
     };
     ctx.require_scope(ENGAGEMENT_SCOPES, "reactions", "FINDER-entity")?;

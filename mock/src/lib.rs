@@ -170,7 +170,7 @@ impl AppState {
             .versions
             .clone()
             .unwrap_or_else(|| active_versions(start));
-        let rng = scenario.seed ^ 0x5DEE_CE66_D;
+        let rng = scenario.seed ^ 0x0005_DEEC_E66D;
         AppState {
             scenario,
             dataset,
@@ -696,6 +696,11 @@ fn control(state: &AppState, method: &Method, op: &str, body: &[u8]) -> Response
             let mut m = state.lock();
             m.faults.extend(added);
             json!({"pending": m.faults.len()})
+        }
+        ("DELETE", "quota") => {
+            // What midnight UTC does to the quota, without moving the clock.
+            state.lock().quota_day.1 = 0;
+            json!({"used": 0})
         }
         ("DELETE", "faults") => {
             state.lock().faults.clear();

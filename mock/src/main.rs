@@ -1,5 +1,7 @@
 //! `linkedin-mock`: serves the mock LinkedIn API until SIGINT/SIGTERM.
 //! Prints `listening on http://ADDR` as its first stdout line so scripts can find the port.
+// The mock is not the connector: its stdout is a plain status line, not a protocol.
+#![allow(clippy::disallowed_macros)]
 
 use clap::Parser;
 use linkedin_mock::{serve, Scenario};

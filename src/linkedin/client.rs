@@ -46,6 +46,8 @@ pub struct Client {
     limiter: Semaphore,
     requests: AtomicU64,
     quota_remaining: AtomicI64,
+    /// Set by the first daily-quota 429: no request is sent after it.
+    quota_exhausted: AtomicBool,
     secrets: Vec<String>,
 }
 
@@ -98,6 +100,7 @@ impl Client {
             limiter: Semaphore::new(config.max_concurrency as usize),
             requests: AtomicU64::new(0),
             quota_remaining: AtomicI64::new(-1),
+            quota_exhausted: AtomicBool::new(false),
             secrets,
         })
     }
@@ -261,6 +264,9 @@ impl Client {
         path_and_query: &str,
         finder: bool,
     ) -> Result<T> {
+        if self.quota_exhausted.load(Ordering::SeqCst) {
+            return Err(self.quota_error(endpoint));
+        }
         self.ensure_token().await?;
         let url = format!("{}/{}", self.base, path_and_query);
         let mut backoff = self.policy.backoff();
@@ -273,6 +279,10 @@ impl Client {
                     .acquire()
                     .await
                     .map_err(|_| Error::Internal("request limiter closed".into()))?;
+                // Requests queued behind the one that hit the quota must not be sent.
+                if self.quota_exhausted.load(Ordering::SeqCst) {
+                    return Err(self.quota_error(endpoint));
+                }
                 self.send_once(&url, finder).await
             };
             let (action, status, body, last_error) = match &sent {
@@ -399,6 +409,7 @@ impl Client {
     }
 
     fn quota_error(&self, endpoint: &str) -> Error {
+        self.quota_exhausted.store(true, Ordering::SeqCst);
         let reset = (Utc::now() + ChronoDuration::days(1))
             .date_naive()
             .and_hms_opt(0, 0, 0)

@@ -1,0 +1,37 @@
+# source-linkedin-pages — every command a developer or CI needs.
+.PHONY: build release test unit lint fmt interop demo spec clean
+
+build:
+	cargo build --workspace
+
+release:
+	cargo build --workspace --release
+
+# Everything CI checks: formatting, lints, Rust tests, and protocol interop with the
+# real airbyte-protocol-models package.
+test: lint unit interop
+
+unit:
+	cargo test --workspace
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+interop: build
+	bash tests/interop/airbyte.sh
+
+# End to end on the bundled mock: spec, check, discover, read; prints what it did.
+demo: build
+	bash tests/demo.sh
+
+# Regenerate spec.json, schemas/ and catalog/ from the code.
+spec: build
+	UPDATE_SNAPSHOTS=1 cargo test --test integration generated_files_are_in_sync
+
+clean:
+	cargo clean
+	rm -rf .venv .tmp
