@@ -557,18 +557,9 @@ async fn run_unit(
                 .map(|u| u.id.to_string())
                 .collect();
             let mut problems = Vec::new();
-            for chunk in ids.chunks(max_ids) {
-                let batch: Batch = get(
-                    shared,
-                    def,
-                    &def.endpoint.path(&Params {
-                        ids: chunk,
-                        ..Default::default()
-                    }),
-                )
-                .await?;
-                for id in chunk {
-                    if let Some(raw) = batch.results.get(id) {
+            for (id, entity) in batch_get(shared, def, &ids, max_ids).await? {
+                match entity {
+                    Ok(raw) => {
                         let urn = format!("urn:li:organization:{id}");
                         out.push(
                             def,
@@ -576,19 +567,13 @@ async fn run_unit(
                                 organization: &urn,
                                 ..ctx
                             },
-                            raw,
+                            &raw,
                         )?;
-                    } else if let Some(e) = batch.errors.get(id) {
-                        problems.push(format!(
-                            "{id}: {}",
-                            e.get("message")
-                                .and_then(|m| m.as_str())
-                                .unwrap_or("unknown error")
-                        ));
                     }
+                    Err(message) => problems.push(format!("{id}: {message}")),
                 }
-                out.flush().await?;
             }
+            out.flush().await?;
             if !problems.is_empty() {
                 return Err(Error::Api { status: 403, endpoint: "organizations".into(), code: None, failure: crate::error::FailureType::Config,
                     message: format!("LinkedIn refused some organizations: {}. Check organization_ids and that the member is an ADMINISTRATOR of each page.", problems.join("; ")) });
@@ -808,26 +793,51 @@ async fn run_unit(
                 }
             }
             let ids: Vec<String> = ids.into_iter().collect();
-            for chunk in ids.chunks(max_ids) {
-                let batch: Batch = get(
-                    shared,
-                    def,
-                    &def.endpoint.path(&Params {
-                        ids: chunk,
-                        ..Default::default()
-                    }),
-                )
-                .await?;
-                for id in chunk {
-                    if let Some(raw) = batch.results.get(id) {
-                        out.push(def, &ctx, raw)?;
-                    }
+            for (_, entity) in batch_get(shared, def, &ids, max_ids).await? {
+                if let Ok(raw) = entity {
+                    out.push(def, &ctx, &raw)?;
                 }
-                out.flush().await?;
             }
+            out.flush().await?;
         }
     }
     Ok(None)
+}
+
+/// BATCH_GETs `ids` in chunks of `max_ids`: per id, the entity or LinkedIn's per-id error
+/// (partial failures are normal in Rest.li batch responses).
+async fn batch_get(
+    shared: &Shared<'_>,
+    def: &StreamDef,
+    ids: &[String],
+    max_ids: usize,
+) -> Result<Vec<(String, Result<Box<RawValue>, String>)>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(max_ids) {
+        let mut batch: Batch = get(
+            shared,
+            def,
+            &def.endpoint.path(&Params {
+                ids: chunk,
+                ..Default::default()
+            }),
+        )
+        .await?;
+        for id in chunk {
+            let entity = match batch.results.remove(id) {
+                Some(raw) => Ok(raw),
+                None => Err(batch
+                    .errors
+                    .get(id)
+                    .and_then(|e| e.get("message"))
+                    .and_then(|m| m.as_str())
+                    .unwrap_or("not returned")
+                    .to_string()),
+            };
+            out.push((id.clone(), entity));
+        }
+    }
+    Ok(out)
 }
 
 /// Geo ids (`urn:li:geo:N` → `N`) in a follower statistics element.
