@@ -28,9 +28,9 @@ interop: build
 demo: build
 	bash tests/demo.sh
 
-# Regenerate spec.json, schemas/ and catalog/ from the code.
+# Regenerate spec.json, schemas/, catalog/ and the golden runs from the code.
 spec: build
-	UPDATE_SNAPSHOTS=1 cargo test --test integration generated_files_are_in_sync
+	UPDATE_SNAPSHOTS=1 cargo test --test integration -- generated_files_are_in_sync golden_runs_per_protocol
 
 clean:
 	cargo clean

@@ -237,7 +237,8 @@ pub async fn read<W: Write>(
         children_selected: selected.iter().any(|s| s.def.per_post()),
     };
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
-    let limit = (config.max_concurrency as usize * 2).max(2);
+    // With max_concurrency 1 the read is sequential, so its output is byte-stable.
+    let limit = config.max_concurrency.max(1) as usize;
     let producer = {
         let shared = &shared;
         async move {
