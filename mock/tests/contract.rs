@@ -461,7 +461,7 @@ async fn per_post_statistics_rules() {
     // Another page's post.
     let other = api
         .get(
-            &format!("posts?q=author&author=urn%3Ali%3Aorganization%3A2415192&count=1"),
+            "posts?q=author&author=urn%3Ali%3Aorganization%3A2415192&count=1",
             &[("X-RestLi-Method", "FINDER")],
         )
         .await;
