@@ -13,6 +13,10 @@ Airbyte:
   source-linkedin-pages discover --config config.json
   source-linkedin-pages read --config config.json --catalog catalog/all_streams.json [--state state.json]
 
+A person with a freshly pasted token:
+  pbpaste | source-linkedin-pages check-token
+  LINKEDIN_ACCESS_TOKEN=... source-linkedin-pages check-token --client-id ID --client-secret SECRET
+
 Singer (Meltano):
   source-linkedin-pages --config config.json --discover > catalog.json
   source-linkedin-pages --config config.json --catalog catalog.json [--state state.json]
@@ -70,6 +74,22 @@ pub enum Sub {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Diagnose an access token for a person: reads it from stdin or LINKEDIN_ACCESS_TOKEN
+    /// and prints a readable report (validity, expiry, scopes, pages administered).
+    CheckToken {
+        #[arg(long, default_value = crate::config::DEFAULT_API_BASE_URL)]
+        api_base_url: String,
+        #[arg(long, default_value = crate::config::DEFAULT_OAUTH_BASE_URL)]
+        oauth_base_url: String,
+        #[arg(long, default_value = crate::config::DEFAULT_API_VERSION)]
+        api_version: String,
+        /// Your app's client ID (enables token introspection: expiry and exact scopes).
+        #[arg(long, env = "LINKEDIN_CLIENT_ID", hide_env_values = true)]
+        client_id: Option<String>,
+        /// Your app's client secret.
+        #[arg(long, env = "LINKEDIN_CLIENT_SECRET", hide_env_values = true)]
+        client_secret: Option<String>,
+    },
     /// Read records.
     Read {
         #[arg(long)]
@@ -101,6 +121,13 @@ pub enum Command {
     About {
         format: AboutFormat,
     },
+    CheckToken {
+        api_base_url: String,
+        oauth_base_url: String,
+        api_version: String,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+    },
 }
 
 impl Cli {
@@ -113,6 +140,19 @@ impl Cli {
                 Sub::Discover { config } => Command::Discover {
                     config,
                     protocol: Protocol::Airbyte,
+                },
+                Sub::CheckToken {
+                    api_base_url,
+                    oauth_base_url,
+                    api_version,
+                    client_id,
+                    client_secret,
+                } => Command::CheckToken {
+                    api_base_url,
+                    oauth_base_url,
+                    api_version,
+                    client_id,
+                    client_secret,
                 },
                 Sub::Read {
                     config,

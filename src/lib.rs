@@ -126,6 +126,43 @@ async fn execute<W: Write>(
             }
             Ok(0)
         }
+        Command::CheckToken {
+            api_base_url,
+            oauth_base_url,
+            api_version,
+            client_id,
+            client_secret,
+        } => {
+            let raw_token = match std::env::var("LINKEDIN_ACCESS_TOKEN") {
+                Ok(t) if !t.trim().is_empty() => t,
+                _ => {
+                    let mut s = String::new();
+                    std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| {
+                        Error::Config(format!("cannot read the token from stdin: {e}"))
+                    })?;
+                    s
+                }
+            };
+            let client = match (client_id, client_secret) {
+                (Some(id), Some(secret)) => {
+                    Some((config::Secret::new(id), config::Secret::new(secret)))
+                }
+                _ => None,
+            };
+            let colour = std::io::IsTerminal::is_terminal(&std::io::stdout())
+                && std::env::var_os("NO_COLOR").is_none();
+            let (report, ok) = check::check_token(check::TokenCheck {
+                raw_token,
+                api_base_url,
+                oauth_base_url,
+                api_version,
+                client,
+                colour,
+            })
+            .await;
+            writer.text(&report)?;
+            Ok(if ok { 0 } else { 1 })
+        }
         Command::Check { config } => {
             let (config, fixes) = match load_config(&config) {
                 Ok(c) => c,

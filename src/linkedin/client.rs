@@ -51,6 +51,63 @@ pub struct Client {
     secrets: Vec<String>,
 }
 
+/// What LinkedIn's token introspection says (timestamps in seconds).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Introspection {
+    pub active: Option<bool>,
+    pub status: Option<String>,
+    pub expires_at: Option<i64>,
+    pub scope: Option<String>,
+}
+
+/// `POST {oauth_base}/introspectToken`: whether a token is active, its expiry and scopes.
+/// Needs the app's client credentials.
+pub async fn introspect(
+    oauth_base: &str,
+    client_id: &Secret,
+    client_secret: &Secret,
+    token: &Secret,
+    timeout: Duration,
+) -> Result<Introspection> {
+    let http = http_client(timeout)?;
+    let form = format!(
+        "client_id={}&client_secret={}&token={}",
+        encode(client_id.expose()),
+        encode(client_secret.expose()),
+        encode(token.expose())
+    );
+    let url = format!("{}/introspectToken", oauth_base.trim_end_matches('/'));
+    let resp = http
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .map_err(|e| {
+            Error::Transient(format!(
+                "cannot reach LinkedIn's OAuth endpoint {url}: {}",
+                e.without_url()
+            ))
+        })?;
+    let status = resp.status().as_u16();
+    let body = resp.bytes().await.unwrap_or_default();
+    if status != 200 {
+        return Err(Error::Api {
+            status,
+            endpoint: "oauth/v2/introspectToken".into(),
+            code: None,
+            message: format!(
+                "token introspection failed ({status}): check the client ID and client secret"
+            ),
+            failure: FailureType::Config,
+        });
+    }
+    serde_json::from_slice(&body).map_err(|e| Error::Decode {
+        stream: "introspectToken".into(),
+        detail: e.to_string(),
+    })
+}
+
 /// Builds the reqwest client shared by the API and OAuth calls.
 fn http_client(timeout: Duration) -> Result<reqwest::Client> {
     reqwest::Client::builder()
