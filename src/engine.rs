@@ -59,8 +59,6 @@ struct PostRef {
 #[derive(Deserialize)]
 struct PostHead {
     id: String,
-    #[serde(rename = "lastModifiedAt")]
-    last_modified_at: Option<i64>,
     content: Option<serde_json::Value>,
 }
 
@@ -495,6 +493,28 @@ impl Emitter<'_> {
     }
 }
 
+/// Detects a server that answers every offset with the same page, which would otherwise
+/// page forever.
+#[derive(Default)]
+struct LoopGuard(Option<(String, String)>);
+
+impl LoopGuard {
+    fn check(&mut self, stream: &str, start: usize, elements: &[Box<RawValue>]) -> Result<()> {
+        let (Some(first), Some(last)) = (elements.first(), elements.last()) else {
+            return Ok(());
+        };
+        let key = (first.get().to_string(), last.get().to_string());
+        if self.0.as_ref() == Some(&key) {
+            return Err(Error::Decode {
+                stream: stream.into(),
+                detail: format!("LinkedIn returned the same page again at start={start}; stopping instead of paging forever"),
+            });
+        }
+        self.0 = Some(key);
+        Ok(())
+    }
+}
+
 /// Keeps the newest cursor seen and caps it at the signpost.
 #[derive(Default)]
 struct CursorMax(Option<String>);
@@ -750,6 +770,7 @@ async fn run_unit(
                 _ => "industry",
             };
             let mut start = 0;
+            let mut guard = LoopGuard::default();
             loop {
                 let coll: Collection = get(
                     shared,
@@ -761,6 +782,7 @@ async fn run_unit(
                 )
                 .await?;
                 let n = coll.elements.len();
+                guard.check(def.name, start, &coll.elements)?;
                 for raw in &coll.elements {
                     out.push(
                         def,
@@ -927,6 +949,7 @@ async fn list_posts(
     };
     let mut refs = Vec::new();
     let mut seen = BTreeSet::new();
+    let mut guard = LoopGuard::default();
     let mut start = 0;
     loop {
         let coll: Collection = get(
@@ -940,6 +963,7 @@ async fn list_posts(
         )
         .await?;
         let n = coll.elements.len();
+        guard.check("posts", start, &coll.elements)?;
         let mut reached_bookmark = false;
         for raw in &coll.elements {
             let head: PostHead = serde_json::from_str(raw.get()).map_err(|e| Error::Decode {
@@ -967,7 +991,6 @@ async fn list_posts(
                     max.see(c);
                 }
             }
-            let _ = head.last_modified_at;
         }
         if let Some((_, _, out, _)) = sink.as_mut() {
             out.flush().await?;
@@ -1011,6 +1034,7 @@ async fn read_post_pages(
     };
     let page_size = def.endpoint.page_size();
     let mut start = 0;
+    let mut guard = LoopGuard::default();
     loop {
         let path = def.endpoint.path(&Params {
             post: Some(post),
@@ -1030,6 +1054,7 @@ async fn read_post_pages(
             Err(e) => return Err(e),
         };
         let n = coll.elements.len();
+        guard.check(def.name, start, &coll.elements)?;
         let mut reached = false;
         for raw in &coll.elements {
             let mark = out.buf.len();

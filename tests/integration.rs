@@ -1180,51 +1180,60 @@ fn secrets_never_appear_in_any_output() {
     }
 }
 
+/// The corpus in tests/bad_inputs/cases.json: malformed configs, catalogs, states and API
+/// responses, each with the failure type and message it must produce.
 #[test]
-fn bad_inputs_fail_cleanly_with_the_right_failure_type() {
+fn bad_input_corpus() {
+    let cases: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(repo("tests/bad_inputs/cases.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(cases.len() >= 40, "the corpus shrank to {}", cases.len());
     let mock = start_mock(scenario());
     let dir = tmp_dir();
-    let good = mock.config("mock-token");
-    let good_cfg = write_json(&dir, "good.json", &good);
-    let good_cat = write_json(
-        &dir,
-        "good_cat.json",
-        &json!({"streams": [{"stream": {"name": "posts"}, "sync_mode": "incremental", "destination_sync_mode": "append"}]}),
-    );
-    let text = |name: &str, body: &str| {
-        let p = dir.join(name);
-        std::fs::write(&p, body).unwrap();
-        p
-    };
-    let with = |patch: Value| {
-        let mut c = good.clone();
-        for (k, v) in patch.as_object().unwrap() {
-            c[k] = v.clone();
+    let mut good = mock.config("mock-token");
+    good["max_retries"] = json!(1);
+    let posts_catalog = json!({"streams": [{"stream": {"name": "posts"}, "sync_mode": "incremental", "destination_sync_mode": "append"}]});
+    for (i, c) in cases.iter().enumerate() {
+        let name = c["name"].as_str().unwrap();
+        mock.control("DELETE", "faults", &json!({}));
+        let file = |kind: &str,
+                    text_key: &str,
+                    json_key: &str,
+                    default: Option<Value>|
+         -> Option<PathBuf> {
+            let path = dir.join(format!("{i}-{kind}.json"));
+            if let Some(t) = c[text_key].as_str() {
+                std::fs::write(&path, t).unwrap();
+            } else if !c[json_key].is_null() {
+                std::fs::write(&path, c[json_key].to_string()).unwrap();
+            } else {
+                std::fs::write(&path, default?.to_string()).unwrap();
+            }
+            Some(path)
+        };
+        let mut config = good.clone();
+        for (k, v) in c["config_patch"].as_object().into_iter().flatten() {
+            config[k] = v.clone();
         }
-        c
-    };
-    // (label, config, catalog, state, failure_type, message fragment)
-    type Case<'a> = (&'a str, PathBuf, PathBuf, Option<PathBuf>, &'a str, &'a str);
-    let cases: Vec<Case> = vec![
-        ("config not JSON", text("c1", "{oops"), good_cat.clone(), None, "config_error", "not valid JSON"),
-        ("config missing credentials", write_json(&dir, "c2", &json!({"organization_ids": []})), good_cat.clone(), None, "config_error", "credentials"),
-        ("unknown auth method", write_json(&dir, "c3", &with(json!({"credentials": {"auth_method": "magic"}}))), good_cat.clone(), None, "config_error", "auth_method"),
-        ("impossible date", write_json(&dir, "c4", &with(json!({"start_date": "2026-02-30"}))), good_cat.clone(), None, "config_error", "start_date"),
-        ("future start date", write_json(&dir, "c5", &with(json!({"start_date": "2099-01-01"}))), good_cat.clone(), None, "config_error", "future"),
-        ("non-numeric org id", write_json(&dir, "c6", &with(json!({"organization_ids": ["acme"]}))), good_cat.clone(), None, "config_error", "organization_ids"),
-        ("negative lookback", write_json(&dir, "c7", &with(json!({"lookback_window_days": -3}))), good_cat.clone(), None, "config_error", "lookback_window_days"),
-        ("inactive api version", write_json(&dir, "c8", &with(json!({"api_version": "202001"}))), good_cat.clone(), None, "config_error", "api_version"),
-        ("malformed api version", write_json(&dir, "c9", &with(json!({"api_version": "latest"}))), good_cat.clone(), None, "config_error", "api_version"),
-        ("org not administered", write_json(&dir, "c10", &with(json!({"organization_ids": ["999"]}))), good_cat.clone(), None, "config_error", "posts"),
-        ("catalog not JSON", good_cfg.clone(), text("k1", "]["), None, "config_error", "not valid JSON"),
-        ("unknown stream", good_cfg.clone(), write_json(&dir, "k2", &json!({"streams": [{"stream": {"name": "tweets"}, "sync_mode": "full_refresh"}]})), None, "config_error", "tweets"),
-        ("unsupported sync mode", good_cfg.clone(), write_json(&dir, "k3", &json!({"streams": [{"stream": {"name": "organizations"}, "sync_mode": "incremental"}]})), None, "config_error", "full_refresh only"),
-        ("bad cursor field", good_cfg.clone(), write_json(&dir, "k4", &json!({"streams": [{"stream": {"name": "posts"}, "sync_mode": "incremental", "cursor_field": ["nope"]}]})), None, "config_error", "source-defined"),
-        ("state garbage", good_cfg.clone(), good_cat.clone(), Some(text("s1", "garbage")), "config_error", "not valid JSON"),
-        ("state wrong shape", good_cfg.clone(), good_cat.clone(), Some(text("s2", "[{\"type\":\"STREAM\",\"stream\":{\"stream_descriptor\":{\"name\":\"posts\"},\"stream_state\":{\"ts\":1}}}]")), "config_error", "posts"),
-        ("state in the future", good_cfg.clone(), good_cat.clone(), Some(text("s3", r#"{"posts":{"states":[{"partition":{"organization":"urn:li:organization:2414183"},"cursor":{"last_modified_at":"2099-01-01T00:00:00.000Z"}}]}}"#)), "config_error", "future"),
-    ];
-    for (label, cfg, cat, state, failure, needle) in cases {
+        let cfg = file("config", "config_text", "__none", Some(config)).unwrap();
+        let cat = file(
+            "catalog",
+            "catalog_text",
+            "catalog",
+            Some(posts_catalog.clone()),
+        )
+        .unwrap();
+        let state = file("state", "state_text", "state", None);
+        if let Some(r) = c.get("response") {
+            let body = match r.get("repeat_element") {
+                Some(el) => {
+                    json!({"paging": {"start": 0, "count": 100}, "elements": vec![el.clone(); r["times"].as_u64().unwrap() as usize]})
+                }
+                None => r["body"].clone(),
+            };
+            mock.control("POST", "faults", &json!({"fault": "body", "path": r["path"], "status": r.get("status").cloned().unwrap_or(json!(200)), "body": body, "count": 1000}));
+        }
         let mut args = vec![
             "read",
             "--config",
@@ -1236,27 +1245,78 @@ fn bad_inputs_fail_cleanly_with_the_right_failure_type() {
             args.extend(["--state", s.to_str().unwrap()]);
         }
         let out = run(&args, &[]);
-        assert!(!out.status.success(), "{label}: exit 0");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!stderr.contains("panicked"), "{label}: panic: {stderr}");
+        assert!(!out.status.success(), "{name}: exit 0");
+        assert!(!stderr.contains("panicked"), "{name}: panic: {stderr}");
         let msgs = lines(&out);
         let errs: Vec<&Value> = of_type(&msgs, "TRACE")
             .into_iter()
             .filter(|t| t["trace"]["type"] == "ERROR")
             .collect();
-        assert!(!errs.is_empty(), "{label}: no TRACE error");
+        assert!(!errs.is_empty(), "{name}: no TRACE error");
         let e = &errs[0]["trace"]["error"];
-        assert_eq!(e["failure_type"], failure, "{label}: {e}");
+        assert_eq!(
+            e["failure_type"], c["expect"]["failure_type"],
+            "{name}: {e}"
+        );
+        let needle = c["expect"]["contains"].as_str().unwrap();
         assert!(
             e["message"].as_str().unwrap().contains(needle),
-            "{label}: '{}' lacks '{needle}'",
+            "{name}: '{}' lacks '{needle}'",
             e["message"]
         );
-        assert!(
-            of_type(&msgs, "STATE").is_empty() || label == "org not administered",
-            "{label}: wrote STATE"
-        );
+        // A failed stream writes no STATE, so nothing is skipped next time.
+        let failed: Vec<&str> = errs
+            .iter()
+            .filter_map(|t| t["trace"]["error"]["stream_descriptor"]["name"].as_str())
+            .collect();
+        for st in of_type(&msgs, "STATE") {
+            let s = st["state"]["stream"]["stream_descriptor"]["name"]
+                .as_str()
+                .unwrap();
+            assert!(
+                !failed.contains(&s),
+                "{name}: STATE written for the failed stream {s}"
+            );
+        }
     }
+    eprintln!("bad-input corpus: {} cases", cases.len());
+}
+
+#[test]
+fn a_huge_valid_response_is_read() {
+    let mock = start_mock(scenario());
+    let dir = tmp_dir();
+    let big = "x".repeat(8 * 1024 * 1024);
+    mock.control("POST", "faults", &json!({"fault": "body", "path": "/rest/posts", "count": 100,
+        "body": {"paging": {"start": 0, "count": 100, "total": 1}, "elements": [{"id": "urn:li:share:1", "commentary": big, "lastModifiedAt": 1795000000000_i64}]}}));
+    let cfg = write_json(&dir, "config.json", &mock.config("mock-token"));
+    let cat = write_json(
+        &dir,
+        "catalog.json",
+        &json!({"streams": [{"stream": {"name": "posts"}, "sync_mode": "incremental", "destination_sync_mode": "append"}]}),
+    );
+    let out = run(
+        &[
+            "read",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--catalog",
+            cat.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = records(&lines(&out));
+    assert_eq!(recs["posts"].len(), 2, "one 8 MB post per organization");
+    assert_eq!(
+        recs["posts"][0]["commentary"].as_str().unwrap().len(),
+        big.len()
+    );
 }
 
 #[test]

@@ -91,6 +91,8 @@ pub enum Fault {
     Slow,
     /// 401 EXPIRED_ACCESS_TOKEN whatever the token.
     Expired,
+    /// A scripted status and body, as given (for malformed-response tests).
+    Body,
 }
 
 impl Fault {
@@ -104,6 +106,7 @@ impl Fault {
             "not-json" => Fault::NotJson,
             "slow" => Fault::Slow,
             "expired" => Fault::Expired,
+            "body" => Fault::Body,
             s => match s.parse::<u16>() {
                 Ok(code @ 500..=599) => Fault::Status(code),
                 _ => return None,
@@ -129,6 +132,8 @@ struct ScriptedFault {
     fault: Fault,
     path_contains: Option<String>,
     remaining: u32,
+    /// For `Fault::Body`: the status and body to answer with.
+    body: Option<(u16, String)>,
 }
 
 #[derive(Default)]
@@ -219,7 +224,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let state = Arc::new(AppState::new(scenario));
-    let app = axum::Router::new().fallback(handle).with_state(state);
+    // Scripted bodies for malformed-response tests can be large.
+    let app = axum::Router::new()
+        .fallback(handle)
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
+        .with_state(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
@@ -355,7 +364,10 @@ async fn handle(
     if state.scenario.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(state.scenario.latency_ms)).await;
     }
-    let fault = pick_fault(&state, &path);
+    let (fault, scripted) = match pick_fault(&state, &path) {
+        Some((f, body)) => (Some(f), body),
+        None => (None, None),
+    };
     if fault == Some(Fault::Slow) {
         tokio::time::sleep(Duration::from_millis(state.scenario.slow_ms)).await;
     }
@@ -380,8 +392,9 @@ async fn handle(
         let used = state.lock().quota_day.1;
         q.saturating_sub(used)
     });
-    let (status, mut response) = match result {
-        Ok(value) => {
+    let (status, mut response) = match (result, scripted) {
+        (_, Some((status, text))) => (status, plain(status, Body::from(text))),
+        (Ok(value), None) => {
             let bytes = serde_json::to_vec(&value).unwrap_or_default();
             let resp = match fault {
                 Some(Fault::Truncated) => plain(200, Body::from(bytes[..bytes.len() / 2].to_vec())),
@@ -399,7 +412,7 @@ async fn handle(
             };
             (200, resp)
         }
-        Err(e) => {
+        (Err(e), None) => {
             let mut r = plain(e.status, Body::from(e.body.to_string()));
             if e.retry_after {
                 r.headers_mut()
@@ -481,7 +494,7 @@ fn daily_quota() -> ApiError {
     )
 }
 
-fn pick_fault(state: &AppState, path: &str) -> Option<Fault> {
+fn pick_fault(state: &AppState, path: &str) -> Option<(Fault, Option<(u16, String)>)> {
     if !(path.starts_with("/rest/") || path.starts_with("/oauth/")) {
         return None;
     }
@@ -491,11 +504,11 @@ fn pick_fault(state: &AppState, path: &str) -> Option<Fault> {
     }) {
         let f = &mut m.faults[i];
         f.remaining -= 1;
-        let fault = f.fault;
+        let picked = (f.fault, f.body.clone());
         if f.remaining == 0 {
             m.faults.remove(i);
         }
-        return Some(fault);
+        return Some(picked);
     }
     if state.scenario.fault_rate > 0.0 {
         m.rng ^= m.rng << 13;
@@ -504,7 +517,7 @@ fn pick_fault(state: &AppState, path: &str) -> Option<Fault> {
         let r = (m.rng >> 11) as f64 / (1u64 << 53) as f64;
         if r < state.scenario.fault_rate {
             let pick = (m.rng >> 3) as usize % Fault::RANDOM_MIX.len();
-            return Some(Fault::RANDOM_MIX[pick]);
+            return Some((Fault::RANDOM_MIX[pick], None));
         }
     }
     None
@@ -687,10 +700,20 @@ fn control(state: &AppState, method: &Method, op: &str, body: &[u8]) -> Response
                         Body::from(json!({"error": "unknown or missing 'fault'"}).to_string()),
                     );
                 };
+                let body = (fault == Fault::Body).then(|| {
+                    let status = f.get("status").and_then(Value::as_u64).unwrap_or(200) as u16;
+                    let text = match f.get("body") {
+                        Some(Value::String(t)) => t.clone(),
+                        Some(v) => v.to_string(),
+                        None => String::new(),
+                    };
+                    (status, text)
+                });
                 added.push(ScriptedFault {
                     fault,
                     path_contains: f.get("path").and_then(Value::as_str).map(str::to_string),
                     remaining: f.get("count").and_then(Value::as_u64).unwrap_or(1) as u32,
+                    body,
                 });
             }
             let mut m = state.lock();
