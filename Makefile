@@ -1,5 +1,5 @@
 # source-linkedin-pages — every command a developer or CI needs.
-.PHONY: build release test unit lint fmt interop demo spec clean
+.PHONY: build release test unit lint fmt interop demo spec clean fuzz
 
 build:
 	cargo build --workspace
@@ -35,3 +35,9 @@ spec: build
 clean:
 	cargo clean
 	rm -rf .venv .tmp
+
+# A longer property-test run over the parsers of outside input (config, catalog, state,
+# API elements) and the mock's Rest.li parser.
+fuzz:
+	PROPTEST_CASES=20000 cargo test --release --test fuzz
+	PROPTEST_CASES=20000 cargo test --release -p linkedin-mock --test restli_fuzz
