@@ -23,9 +23,9 @@ use crate::error::{Error, Result};
 use crate::linkedin::client::Client;
 use crate::linkedin::urn::{post_kind, OrgUrn, PostKind};
 use crate::protocol::{StreamStatus, Writer};
-use crate::state::State;
+use crate::state::{PostCounts, State};
 use crate::streams::records::{content_type, RecordCtx};
-use crate::streams::{Endpoint, Params, Partition, StreamDef, TimeBound};
+use crate::streams::{Activity, Endpoint, Params, Partition, StreamDef, TimeBound};
 
 /// A Rest.li collection or statistics response.
 #[derive(Deserialize)]
@@ -71,9 +71,16 @@ enum Msg {
     Done {
         stream: usize,
         partition: String,
-        result: Result<Option<String>>,
+        result: Result<UnitResult>,
     },
 }
+
+/// What a completed unit hands the writer: its new cursor and, for streams that read every
+/// post, the per-post counts to compare with next time.
+type UnitResult = (Option<String>, Option<PostCounts>);
+
+/// (top-level comments, reactions) per post URN.
+type SocialCounts = HashMap<String, (u64, u64)>;
 
 /// Lazily built, shared values per organization.
 type PerOrg<T> = Mutex<HashMap<String, Arc<OnceCell<Arc<T>>>>>;
@@ -88,6 +95,8 @@ struct Shared<'a> {
     cancel: AtomicBool,
     /// Per-organization post lists, read once and shared by the child streams.
     post_index: PerOrg<Vec<PostRef>>,
+    /// socialMetadata counts per organization (shared by the comment and reaction streams).
+    social: PerOrg<Option<SocialCounts>>,
     /// Lifetime follower statistics per organization (shared by follower_statistics and geo).
     follower_lifetime: PerOrg<Collection>,
     children_selected: bool,
@@ -100,6 +109,8 @@ struct Unit {
     incremental: bool,
     org: Option<String>,
     bookmark: Option<String>,
+    /// Per-post counts recorded by the previous sync (child streams).
+    counts: Option<PostCounts>,
 }
 
 /// The outcome of a read that ran to its end: which streams failed and why.
@@ -194,11 +205,17 @@ pub async fn read<W: Write>(
                 incremental: s.incremental,
                 org: None,
                 bookmark: None,
+                counts: None,
             }),
             Partition::Organization => {
                 for org in &orgs {
                     let bookmark = if s.incremental {
                         state.get(s.def.name, org).map(str::to_string)
+                    } else {
+                        None
+                    };
+                    let counts = if s.incremental {
+                        state.post_counts(s.def.name, org).cloned()
                     } else {
                         None
                     };
@@ -208,6 +225,7 @@ pub async fn read<W: Write>(
                         incremental: s.incremental,
                         org: Some(org.clone()),
                         bookmark,
+                        counts,
                     });
                 }
             }
@@ -232,6 +250,7 @@ pub async fn read<W: Write>(
         cancel: AtomicBool::new(false),
         post_index: Mutex::new(HashMap::new()),
         follower_lifetime: Mutex::new(HashMap::new()),
+        social: Mutex::new(HashMap::new()),
         children_selected: selected.iter().any(|s| s.def.per_post()),
     };
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
@@ -299,10 +318,13 @@ pub async fn read<W: Write>(
                     outstanding[stream] -= 1;
                     (|| -> Result<()> {
                         match result {
-                            Ok(cursor) => {
+                            Ok((cursor, counts)) => {
                                 if sel.incremental {
                                     if let Some(c) = cursor {
                                         state.advance(sel.def.name, &partition, &c);
+                                    }
+                                    if let Some(counts) = counts {
+                                        state.set_post_counts(sel.def.name, &partition, counts);
                                     }
                                     writer.state(
                                         sel.def.name,
@@ -543,11 +565,7 @@ async fn get<T: for<'de> Deserialize<'de>>(
         .await
 }
 
-async fn run_unit(
-    shared: &Shared<'_>,
-    unit: &Unit,
-    tx: &mpsc::Sender<Msg>,
-) -> Result<Option<String>> {
+async fn run_unit(shared: &Shared<'_>, unit: &Unit, tx: &mpsc::Sender<Msg>) -> Result<UnitResult> {
     let def = unit.def;
     let org = unit.org.as_deref().unwrap_or("");
     let g = shared.config.time_granularity;
@@ -651,7 +669,7 @@ async fn run_unit(
                 shared.config.lookback_window_days,
                 shared.now,
             ) else {
-                return Ok(None);
+                return Ok((None, None));
             };
             let path = def.endpoint.path(&Params {
                 org: Some(org),
@@ -670,7 +688,7 @@ async fn run_unit(
                 }
             }
             out.flush().await?;
-            return Ok(max.0);
+            return Ok((max.0, None));
         }
         Endpoint::OrgPaged { .. } => {
             if shared.children_selected {
@@ -684,11 +702,11 @@ async fn run_unit(
                 })
                 .await?;
                 if built {
-                    return Ok(max.0.map(|m| m.min(signpost)));
+                    return Ok((max.0.map(|m| m.min(signpost)), None));
                 }
             }
             list_posts(shared, org, Some((def, unit, &mut out, &mut max))).await?;
-            return Ok(max.0.map(|m| m.min(signpost)));
+            return Ok((max.0.map(|m| m.min(signpost)), None));
         }
         Endpoint::PostBatch { max_ids, .. } => {
             let posts = post_index(shared, org).await?;
@@ -713,15 +731,62 @@ async fn run_unit(
                 }
             }
         }
-        Endpoint::PostPaged { newest_first, .. } => {
+        Endpoint::PostPaged {
+            newest_first,
+            activity,
+            ..
+        } => {
             let posts = post_index(shared, org).await?;
+            // Batched socialMetadata says how many comments/reactions each post has: posts
+            // with none are skipped, and an incremental sync re-reads only the posts whose
+            // count changed since the last sync.
+            let social = social_counts(shared, org, &posts).await?;
+            let current: Option<PostCounts> = social.as_ref().as_ref().map(|m| {
+                posts
+                    .iter()
+                    .map(|p| {
+                        let (comments, reactions) = m.get(&p.urn).copied().unwrap_or((0, 0));
+                        let n = match activity {
+                            Activity::Comments => comments,
+                            Activity::Reactions => reactions,
+                        };
+                        (p.urn.clone(), n)
+                    })
+                    .collect()
+            });
+            let previous = if unit.incremental {
+                unit.counts.as_ref()
+            } else {
+                None
+            };
+            let to_read: Vec<PostRef> = posts
+                .iter()
+                .filter(|p| match &current {
+                    None => true,
+                    Some(cur) => {
+                        let now = cur.get(&p.urn).copied().unwrap_or(0);
+                        match previous.map(|prev| prev.get(&p.urn).copied()) {
+                            Some(Some(before)) => now != before,
+                            _ => now > 0,
+                        }
+                    }
+                })
+                .cloned()
+                .collect();
+            tracing::info!(
+                stream = def.name,
+                organization = org,
+                posts = posts.len(),
+                reading = to_read.len(),
+                "Reading posts with new activity"
+            );
             let concurrency = shared.config.max_concurrency as usize;
             let bm = if unit.incremental {
                 bookmark.map(str::to_string)
             } else {
                 None
             };
-            let mut results = futures_util::stream::iter(posts.iter().cloned())
+            let mut results = futures_util::stream::iter(to_read)
                 .map(|p| {
                     let bm = bm.clone();
                     async move {
@@ -736,7 +801,8 @@ async fn run_unit(
                 max.see(post_max);
                 out.flush().await?;
             }
-            return Ok(max.0.map(|m| m.min(signpost)));
+            let counts = if unit.incremental { current } else { None };
+            return Ok((max.0.map(|m| m.min(signpost)), counts));
         }
         Endpoint::VideoVariants { variants, .. } => {
             let posts = post_index(shared, org).await?;
@@ -824,7 +890,69 @@ async fn run_unit(
             out.flush().await?;
         }
     }
-    Ok(None)
+    Ok((None, None))
+}
+
+/// Comment and reaction counts per post (socialMetadata, 100 posts per request), once per
+/// organization per sync; `None` when the token may not read socialMetadata.
+async fn social_counts(
+    shared: &Shared<'_>,
+    org: &str,
+    posts: &[PostRef],
+) -> Result<Arc<Option<SocialCounts>>> {
+    let cell = {
+        let mut m = shared.social.lock().unwrap_or_else(|p| p.into_inner());
+        m.entry(org.to_string()).or_default().clone()
+    };
+    cell.get_or_try_init(|| async {
+            #[derive(Deserialize)]
+            struct Meta {
+                #[serde(rename = "commentSummary")]
+                comment_summary: Option<CommentSummary>,
+                #[serde(rename = "reactionSummaries", default)]
+                reaction_summaries: HashMap<String, ReactionSummary>,
+            }
+            #[derive(Deserialize)]
+            struct CommentSummary {
+                #[serde(rename = "topLevelCount")]
+                top_level_count: Option<u64>,
+                count: Option<u64>,
+            }
+            #[derive(Deserialize)]
+            struct ReactionSummary {
+                count: Option<u64>,
+            }
+            #[derive(Deserialize)]
+            struct MetaBatch {
+                #[serde(default)]
+                results: HashMap<String, Meta>,
+            }
+            let mut map = SocialCounts::new();
+            for chunk in posts.chunks(100) {
+                if shared.cancel.load(Ordering::SeqCst) {
+                    return Err(Error::Cancelled);
+                }
+                let urns: Vec<&str> = chunk.iter().map(|p| p.urn.as_str()).collect();
+                let path = format!("socialMetadata?ids={}", crate::linkedin::restli::list(&urns));
+                match shared.client.get::<MetaBatch>("socialMetadata", &path, false).await {
+                    Ok(batch) => {
+                        for (urn, m) in batch.results {
+                            let comments = m.comment_summary.and_then(|c| c.top_level_count.or(c.count)).unwrap_or(0);
+                            let reactions = m.reaction_summaries.values().filter_map(|r| r.count).sum();
+                            map.insert(urn, (comments, reactions));
+                        }
+                    }
+                    Err(Error::Api { status: 403, .. }) => {
+                        tracing::warn!(organization = org, "The token may not read socialMetadata; reading every post's comments and reactions instead");
+                        return Ok::<_, Error>(Arc::new(None));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(Arc::new(Some(map)))
+        })
+        .await
+        .cloned()
 }
 
 /// BATCH_GETs `ids` in chunks of `max_ids`: per id, the entity or LinkedIn's per-id error

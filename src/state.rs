@@ -16,10 +16,16 @@ use serde_json::{json, Map, Value};
 use crate::error::{Error, Result};
 use crate::streams::{self, StreamDef};
 
-/// Stream name -> partition key (organization URN) -> cursor value.
+/// Per-post activity counts of one partition (post URN -> count).
+pub type PostCounts = BTreeMap<String, u64>;
+
+/// Stream name -> partition key (organization URN) -> cursor value; and, for the streams
+/// that read every post (comments, reactions), the per-post counts seen at the last sync,
+/// so the next sync reads only the posts whose counts changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct State {
     streams: BTreeMap<String, BTreeMap<String, String>>,
+    counts: BTreeMap<String, BTreeMap<String, PostCounts>>,
 }
 
 /// Streams of the Python connector and the stream that continues them here.
@@ -48,15 +54,43 @@ impl State {
         }
     }
 
+    /// The per-post counts recorded for one partition.
+    pub fn post_counts(&self, stream: &str, partition: &str) -> Option<&PostCounts> {
+        self.counts.get(stream)?.get(partition)
+    }
+
+    /// Records the per-post counts of one partition (replacing the old ones).
+    pub fn set_post_counts(&mut self, stream: &str, partition: &str, counts: PostCounts) {
+        self.counts
+            .entry(stream.to_string())
+            .or_default()
+            .insert(partition.to_string(), counts);
+    }
+
+    /// Partitions of a stream that have a cursor or counts, in order.
+    fn partitions(&self, stream: &str) -> std::collections::BTreeSet<&String> {
+        let a = self.streams.get(stream).into_iter().flat_map(|m| m.keys());
+        let b = self.counts.get(stream).into_iter().flat_map(|m| m.keys());
+        a.chain(b).collect()
+    }
+
     /// The Airbyte `stream_state` of one stream.
     pub fn airbyte_stream_state(&self, def: &StreamDef) -> Value {
         let field = def.cursor.unwrap_or("cursor");
         let states: Vec<Value> = self
-            .streams
-            .get(def.name)
+            .partitions(def.name)
             .into_iter()
-            .flatten()
-            .map(|(p, c)| json!({"partition": {"organization": p}, "cursor": {field: c}}))
+            .map(|p| {
+                let cursor = match self.get(def.name, p) {
+                    Some(c) => json!({field: c}),
+                    None => json!({}),
+                };
+                let mut entry = json!({"partition": {"organization": p}, "cursor": cursor});
+                if let Some(counts) = self.post_counts(def.name, p) {
+                    entry["post_counts"] = json!(counts);
+                }
+                entry
+            })
             .collect();
         json!({"states": states})
     }
@@ -64,13 +98,25 @@ impl State {
     /// The whole Singer state.
     pub fn singer_state(&self) -> Value {
         let mut bookmarks = Map::new();
-        for (stream, parts) in &self.streams {
+        let names: std::collections::BTreeSet<&String> =
+            self.streams.keys().chain(self.counts.keys()).collect();
+        for stream in names {
             let key = streams::find(stream)
                 .and_then(|d| d.cursor)
                 .unwrap_or("cursor");
-            let partitions: Vec<Value> = parts
-                .iter()
-                .map(|(p, c)| json!({"context": {"organization": p}, "replication_key": key, "replication_key_value": c}))
+            let partitions: Vec<Value> = self
+                .partitions(stream)
+                .into_iter()
+                .map(|p| {
+                    let mut entry = json!({"context": {"organization": p}, "replication_key": key});
+                    if let Some(c) = self.get(stream, p) {
+                        entry["replication_key_value"] = json!(c);
+                    }
+                    if let Some(counts) = self.post_counts(stream, p) {
+                        entry["post_counts"] = json!(counts);
+                    }
+                    entry
+                })
                 .collect();
             bookmarks.insert(stream.clone(), json!({"partitions": partitions}));
         }
@@ -232,16 +278,17 @@ impl State {
                         "stream '{name}', states[{j}]: missing partition.organization"
                     ))
                 })?;
-            let cursor = entry
-                .get("cursor")
-                .and_then(|c| c.get(field))
-                .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    bad(format!(
-                        "stream '{name}', states[{j}]: missing cursor.{field}"
-                    ))
-                })?;
-            self.advance(name, org, cursor);
+            let cursor = entry.get("cursor").and_then(|c| c.get(field));
+            let at = format!("stream '{name}', states[{j}]");
+            self.read_partition(
+                name,
+                org,
+                cursor,
+                entry.get("post_counts"),
+                &format!("cursor.{field}"),
+                &at,
+                bad,
+            )?;
         }
         Ok(())
     }
@@ -274,16 +321,54 @@ impl State {
                             "bookmarks.{name}.partitions[{j}]: missing context.organization"
                         ))
                     })?;
-                let value = p
-                    .get("replication_key_value")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| {
-                        bad(format!(
-                            "bookmarks.{name}.partitions[{j}]: missing replication_key_value"
-                        ))
-                    })?;
-                self.advance(name, org, value);
+                let at = format!("bookmarks.{name}.partitions[{j}]");
+                self.read_partition(
+                    name,
+                    org,
+                    p.get("replication_key_value"),
+                    p.get("post_counts"),
+                    "replication_key_value",
+                    &at,
+                    bad,
+                )?;
             }
+        }
+        Ok(())
+    }
+
+    /// One partition entry: a cursor (string) and/or per-post counts (object of integers).
+    #[allow(clippy::too_many_arguments)]
+    fn read_partition(
+        &mut self,
+        name: &str,
+        org: &str,
+        cursor: Option<&Value>,
+        counts: Option<&Value>,
+        cursor_key: &str,
+        at: &str,
+        bad: &dyn Fn(String) -> Error,
+    ) -> Result<()> {
+        if let Some(c) = counts {
+            let obj = c.as_object().ok_or_else(|| {
+                bad(format!(
+                    "{at}: post_counts must be an object of post URN to count"
+                ))
+            })?;
+            let mut parsed = PostCounts::new();
+            for (urn, n) in obj {
+                let n = n.as_u64().ok_or_else(|| {
+                    bad(format!(
+                        "{at}: post_counts.{urn} must be a non-negative integer"
+                    ))
+                })?;
+                parsed.insert(urn.clone(), n);
+            }
+            self.set_post_counts(name, org, parsed);
+        }
+        match cursor {
+            Some(Value::String(c)) => self.advance(name, org, c),
+            None if counts.is_some() => {}
+            _ => return Err(bad(format!("{at}: missing {cursor_key}"))),
         }
         Ok(())
     }

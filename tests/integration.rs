@@ -725,6 +725,7 @@ fn compliance_over_all_streams() {
     // only rows newer than the bookmarks.
     let state = write_json(&dir, "state.json", &last_states(&msgs));
     mock.control("POST", "clock", &json!({"advance_days": 1}));
+    let stats_before = mock.control("GET", "stats", &json!({}));
     let next = run(
         &[
             "read",
@@ -775,6 +776,29 @@ fn compliance_over_all_streams() {
             .unwrap_or_default()
             .is_empty(),
         "a day later some posts are new or edited"
+    );
+    // Comments and reactions are re-read only for posts whose counts changed.
+    let stats_after = mock.control("GET", "stats", &json!({}));
+    let calls = |e: &str| -> u64 {
+        let n = |s: &Value| s["endpoints"][e]["200"].as_u64().unwrap_or(0);
+        n(&stats_after) - n(&stats_before)
+    };
+    let posts_now = recs["posts"].len() as u64;
+    assert!(
+        calls("socialActions/comments") < posts_now / 2,
+        "{} comment requests for {posts_now} posts",
+        calls("socialActions/comments")
+    );
+    assert!(
+        calls("reactions") < posts_now / 2,
+        "{} reaction requests for {posts_now} posts",
+        calls("reactions")
+    );
+    eprintln!(
+        "incremental: {} comment and {} reaction requests for {posts_now} posts, {} socialMetadata",
+        calls("socialActions/comments"),
+        calls("reactions"),
+        calls("socialMetadata")
     );
     eprintln!(
         "compliance: {} records, {requests} requests on the first sync",
@@ -1009,19 +1033,7 @@ fn a_flaky_api_yields_exactly_the_clean_record_set() {
 
 #[test]
 fn daily_quota_checkpoints_then_resumes_without_loss() {
-    // Streams whose progress is checkpointed per organization. (Child streams re-read
-    // every post each sync; see the closing note of the reliability issue.)
-    let keep = [
-        "organizations",
-        "follower_count",
-        "follower_statistics_daily",
-        "share_statistics_daily",
-        "page_statistics_daily",
-        "posts",
-    ];
-    let all = catalog_all(true);
-    let catalog = json!({"streams": all["streams"].as_array().unwrap().iter()
-        .filter(|s| keep.contains(&s["stream"]["name"].as_str().unwrap())).cloned().collect::<Vec<_>>()});
+    let catalog = catalog_all(true);
     let dir = tmp_dir();
     let cat = write_json(&dir, "catalog.json", &catalog);
     let clean_mock = start_mock(scenario());
@@ -1039,7 +1051,7 @@ fn daily_quota_checkpoints_then_resumes_without_loss() {
     let want = pk_set(&clean, &catalog);
 
     let mock = start_mock(Scenario {
-        quota: Some(8),
+        quota: Some(90),
         ..scenario()
     });
     let cfg = write_json(&dir, "config.json", &mock.config("mock-token"));
@@ -1078,8 +1090,8 @@ fn daily_quota_checkpoints_then_resumes_without_loss() {
             && t["trace"]["stream_status"]["reasons"][0]["type"] == "RATE_LIMITED"));
     let calls = mock.stats_total();
     assert!(
-        calls <= 8 + 4,
-        "kept calling after the quota was gone: {calls} requests for a quota of 8"
+        calls <= 90 + 4,
+        "kept calling after the quota was gone: {calls} requests for a quota of 90"
     );
     // Resume after each quota reset (midnight UTC) until a run completes;
     // together the runs must hold every record of the clean run.

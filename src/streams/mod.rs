@@ -48,12 +48,14 @@ pub enum Endpoint {
         max_ids: usize,
     },
     /// Offset-paged requests per post; `{post}` in `path` is the encoded post URN.
+    /// `activity` says which socialMetadata count tells whether a post changed.
     PostPaged {
         path: &'static str,
         query: &'static str,
         max_count: usize,
         finder: bool,
         newest_first: bool,
+        activity: Activity,
     },
     /// One request per video post and variant (`type=`).
     VideoVariants {
@@ -67,6 +69,16 @@ pub enum Endpoint {
     },
     /// `GET geo?ids=List(..)` for the geo URNs in the follower breakdowns.
     GeoBatch { max_ids: usize },
+}
+
+/// The per-post count (from batched socialMetadata) that changes when a child stream of
+/// that post has something new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    /// Top-level comments.
+    Comments,
+    /// Reactions of every type.
+    Reactions,
 }
 
 /// Time-bound statistics: the API's lag before a day is final.
@@ -281,7 +293,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "post_comments",
         description: "Comments on the pages' posts, incremental on last modification.",
-        endpoint: Endpoint::PostPaged { path: "socialActions/{post}/comments", query: "", max_count: 100, finder: false, newest_first: false },
+        endpoint: Endpoint::PostPaged { path: "socialActions/{post}/comments", query: "", max_count: 100, finder: false, newest_first: false, activity: Activity::Comments },
         partition: Partition::Organization,
         cursor: Some("last_modified_at"),
         primary_key: &["comment_urn"],
@@ -292,7 +304,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "post_reactions",
         description: "Reactions (like, celebrate, support, love, insightful, funny) on the pages' posts.",
-        endpoint: Endpoint::PostPaged { path: "reactions/(entity:{post})", query: "q=entity&sort=(value:REVERSE_CHRONOLOGICAL)", max_count: 100, finder: true, newest_first: true },
+        endpoint: Endpoint::PostPaged { path: "reactions/(entity:{post})", query: "q=entity&sort=(value:REVERSE_CHRONOLOGICAL)", max_count: 100, finder: true, newest_first: true, activity: Activity::Reactions },
         partition: Partition::Organization,
         cursor: Some("created_at"),
         primary_key: &["id"],
