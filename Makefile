@@ -1,5 +1,5 @@
 # source-linkedin-pages — every command a developer or CI needs.
-.PHONY: build release test unit lint fmt interop demo spec clean fuzz
+.PHONY: build release test unit lint fmt interop demo spec clean fuzz image
 
 build:
 	cargo build --workspace
@@ -7,8 +7,8 @@ build:
 release:
 	cargo build --workspace --release
 
-# Everything CI checks: formatting, lints, Rust tests, and protocol interop with the
-# real airbyte-protocol-models package.
+# Everything CI checks: formatting, lints, Rust tests, and the connector in the real
+# tools (airbyte-protocol-models, PyAirbyte + DuckDB, Meltano, the podman image).
 test: lint unit interop
 
 unit:
@@ -23,6 +23,13 @@ fmt:
 
 interop: build
 	bash tests/interop/airbyte.sh
+	bash tests/interop/pyairbyte.sh
+	bash tests/interop/meltano.sh
+	IMAGE_PROFILE=ci-image bash tests/interop/image.sh
+
+# The container image from a static release binary (podman here; `docker build .` elsewhere).
+image:
+	bash tests/interop/image.sh
 
 # End to end on the bundled mock: spec, check, discover, read; prints what it did.
 demo: build
@@ -34,7 +41,7 @@ spec: build
 
 clean:
 	cargo clean
-	rm -rf .venv .tmp
+	rm -rf .venv* .tmp
 
 # A longer property-test run over the parsers of outside input (config, catalog, state,
 # API elements) and the mock's Rest.li parser.

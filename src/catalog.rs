@@ -129,11 +129,14 @@ fn airbyte_entry(file: &str, i: usize, e: &Value, stream: &Value) -> Result<Opti
     let incremental = match mode {
         "full_refresh" => false,
         "incremental" if def.incremental() => true,
+        // As the Airbyte CDK does (and PyAirbyte relies on): a stream without a cursor
+        // asked for incrementally is read in full.
         "incremental" => {
-            return Err(Error::config(
-                file,
-                format!("stream '{name}' supports full_refresh only, not incremental"),
-            ))
+            tracing::warn!(
+                stream = name,
+                "Stream supports full_refresh only; reading it in full"
+            );
+            false
         }
         other => {
             return Err(Error::config(
@@ -192,10 +195,11 @@ fn singer_entry(file: &str, i: usize, e: &Value) -> Result<Option<Selected>> {
         Some("FULL_TABLE") => false,
         Some("INCREMENTAL") if def.incremental() => true,
         Some("INCREMENTAL") => {
-            return Err(Error::config(
-                file,
-                format!("stream '{name}' supports FULL_TABLE only, not INCREMENTAL"),
-            ))
+            tracing::warn!(
+                stream = name,
+                "Stream supports FULL_TABLE only; reading it in full"
+            );
+            false
         }
         Some(other) => {
             return Err(Error::config(
@@ -216,6 +220,11 @@ mod tests {
         let airbyte = r#"{"streams":[{"stream":{"name":"posts","json_schema":{},"supported_sync_modes":["incremental"]},"sync_mode":"incremental","destination_sync_mode":"append"},
             {"stream":{"name":"organizations"},"sync_mode":"full_refresh","destination_sync_mode":"overwrite"}]}"#;
         let s = parse_configured("c", airbyte).unwrap();
+        let lenient = r#"{"streams":[{"stream":{"name":"organizations"},"sync_mode":"incremental","destination_sync_mode":"append"}]}"#;
+        assert!(
+            !parse_configured("c", lenient).unwrap()[0].incremental,
+            "read in full, as the Airbyte CDK does"
+        );
         assert_eq!(
             s.iter()
                 .map(|s| (s.def.name, s.incremental))
@@ -232,8 +241,8 @@ mod tests {
                 "not a stream of this connector",
             ),
             (
-                r#"{"streams":[{"stream":{"name":"organizations"},"sync_mode":"incremental"}]}"#,
-                "full_refresh only",
+                r#"{"streams":[{"stream":{"json_schema":{}},"sync_mode":"incremental"}]}"#,
+                "stream.name is missing",
             ),
             (
                 r#"{"streams":[{"stream":{"name":"posts"},"sync_mode":"incremental","cursor_field":["id"]}]}"#,

@@ -59,7 +59,7 @@ struct PostRef {
 #[derive(Deserialize)]
 struct PostHead {
     id: String,
-    content: Option<serde_json::Value>,
+    content: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 enum Msg {

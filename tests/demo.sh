@@ -3,12 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=target/debug/source-linkedin-pages
-WORK=$(mktemp -d)
-trap 'kill $MOCK_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
-target/debug/linkedin-mock --addr 127.0.0.1:0 > "$WORK/mock.log" &
-MOCK_PID=$!
-for _ in $(seq 50); do grep -q listening "$WORK/mock.log" 2>/dev/null && break; sleep 0.1; done
-URL=$(head -1 "$WORK/mock.log" | awk '{print $3}')
+source tests/interop/lib.sh
+start_mock
+URL=$MOCK_URL
 echo "== mock LinkedIn API on $URL (2 pages, 20 posts each, 90 days of history)"
 cat > "$WORK/config.json" <<JSON
 {"credentials": {"auth_method": "access_token", "access_token": "mock-token"},
@@ -34,5 +31,5 @@ for stream, n in sorted(counts.items()):
     print(f"   {stream:28} {n:6} records")
 print(f"   {'total':28} {sum(counts.values()):6} records; messages: {dict(types)}")
 PY
-requests=$(curl -s "$URL/__mock/stats" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])' || echo "?")
+requests=$(mock_requests)
 echo "   API requests (whole demo, incl. check): $requests; read took $(( (end - start) / 1000000 )) ms"

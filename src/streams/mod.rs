@@ -158,7 +158,33 @@ pub fn schema<T: Record>() -> Value {
         o.remove("title");
         o.insert("additionalProperties".into(), json!(true));
     }
+    no_boolean_subschemas(&mut v);
     v
+}
+
+/// Replaces boolean subschemas (`true`, "anything") under `properties` and `items` with
+/// `{}`: the same meaning, but older draft-4 validators in Singer targets cannot read them.
+fn no_boolean_subschemas(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            for (k, child) in o.iter_mut() {
+                match (k.as_str(), &mut *child) {
+                    ("properties", Value::Object(props)) => {
+                        for p in props.values_mut() {
+                            if p.is_boolean() {
+                                *p = json!({});
+                            }
+                            no_boolean_subschemas(p);
+                        }
+                    }
+                    ("items", c) if c.is_boolean() => *c = json!({}),
+                    (_, c) => no_boolean_subschemas(c),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(no_boolean_subschemas),
+        _ => {}
+    }
 }
 
 use records as r;
@@ -600,6 +626,27 @@ mod tests {
             ),
             "geo?ids=List(103644278)"
         );
+    }
+
+    #[test]
+    fn schemas_have_no_boolean_subschemas() {
+        fn walk(v: &Value, path: &str) {
+            if let Value::Object(o) = v {
+                for (k, c) in o {
+                    if (k == "items" && c.is_boolean())
+                        || (k == "properties"
+                            && c.as_object()
+                                .is_some_and(|p| p.values().any(Value::is_boolean)))
+                    {
+                        panic!("boolean subschema at {path}/{k}");
+                    }
+                    walk(c, &format!("{path}/{k}"));
+                }
+            }
+        }
+        for s in STREAMS {
+            walk(&(s.schema)(), s.name);
+        }
     }
 
     #[test]

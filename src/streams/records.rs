@@ -12,6 +12,10 @@ use serde_json::Value;
 
 use crate::config::Granularity;
 
+/// A free-form JSON object LinkedIn sends (content, distribution, ...): typed as an object
+/// in the schema, so warehouses make it a JSON column.
+pub type JsonObject = serde_json::Map<String, Value>;
+
 /// What the engine knows about the partition a record came from.
 pub struct RecordCtx<'a> {
     /// Organization (or brand) URN.
@@ -203,8 +207,8 @@ pub struct Organization {
     pub founded_on: Option<FoundedOn>,
     #[serde(default)]
     pub locations: Vec<Location>,
-    pub logo_v2: Option<Value>,
-    pub parent_relationship: Option<Value>,
+    pub logo_v2: Option<JsonObject>,
+    pub parent_relationship: Option<JsonObject>,
     pub version_tag: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,
@@ -585,16 +589,16 @@ pub struct Post {
     pub lifecycle_state: Option<String>,
     pub lifecycle_state_info: Option<LifecycleStateInfo>,
     pub is_reshare_disabled_by_author: Option<bool>,
-    pub distribution: Option<Value>,
+    pub distribution: Option<JsonObject>,
     /// One of media, article, multiImage, poll, celebration, reference, carousel.
-    pub content: Option<Value>,
+    pub content: Option<JsonObject>,
     /// "video", "image", "article", "multi_image", "poll", "document", "text" or "other".
     #[serde(skip_deserializing)]
     pub content_type: String,
     pub content_landing_page: Option<String>,
     pub content_call_to_action_label: Option<String>,
-    pub reshare_context: Option<Value>,
-    pub ad_context: Option<Value>,
+    pub reshare_context: Option<JsonObject>,
+    pub ad_context: Option<JsonObject>,
     pub created_at: Option<Timestamp>,
     pub published_at: Option<Timestamp>,
     /// The cursor.
@@ -604,8 +608,8 @@ pub struct Post {
 }
 
 /// The kind of content a post carries, from its `content` object.
-pub fn content_type(content: Option<&Value>) -> &'static str {
-    let Some(Value::Object(c)) = content else {
+pub fn content_type(content: Option<&JsonObject>) -> &'static str {
+    let Some(c) = content else {
         return "text";
     };
     if let Some(id) = c
@@ -651,7 +655,7 @@ impl Record for Post {
 pub struct CommentMessage {
     pub text: Option<String>,
     #[serde(default)]
-    pub attributes: Vec<Value>,
+    pub attributes: Vec<JsonObject>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -686,7 +690,7 @@ pub struct Comment {
     pub parent_comment: Option<String>,
     pub message: Option<CommentMessage>,
     #[serde(default)]
-    pub content: Vec<Value>,
+    pub content: Vec<JsonObject>,
     pub created: Option<AuditStamp>,
     pub last_modified: Option<AuditStamp>,
     #[serde(skip_deserializing)]
@@ -869,11 +873,12 @@ mod tests {
     #[test]
     fn content_types() {
         use serde_json::json;
+        let obj = |v: Value| v.as_object().unwrap().clone();
         assert_eq!(
-            content_type(Some(&json!({"media": {"id": "urn:li:video:1"}}))),
+            content_type(Some(&obj(json!({"media": {"id": "urn:li:video:1"}})))),
             "video"
         );
-        assert_eq!(content_type(Some(&json!({"article": {}}))), "article");
+        assert_eq!(content_type(Some(&obj(json!({"article": {}})))), "article");
         assert_eq!(content_type(None), "text");
     }
 }

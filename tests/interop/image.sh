@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the container image with podman from a static binary built here (the named build
+# context "builder" replaces the Dockerfile's first stage), checks it is small and runs as
+# non-root, then runs `spec` and a `read` against the mock on the host network.
+# IMAGE_PROFILE picks the cargo profile (default: release; CI uses the quicker ci-image).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source tests/interop/lib.sh
+PROFILE=${IMAGE_PROFILE:-release}
+if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
+  (apt-get update -qq && apt-get install -y -qq podman runc) >/dev/null
+fi
+RUSTFLAGS="-C target-feature=+crt-static" \
+  cargo build --quiet --profile "$PROFILE" -p source-linkedin-pages --target x86_64-unknown-linux-gnu
+BIN=target/x86_64-unknown-linux-gnu/$PROFILE/source-linkedin-pages
+ldd "$BIN" 2>&1 | grep -q "statically linked\|not a dynamic executable" || { echo "$BIN is not static"; ldd "$BIN"; exit 1; }
+mkdir -p "$WORK/ctx/out"
+cp "$BIN" "$WORK/ctx/out/"
+export CONTAINERS_CONF="$PWD/tests/interop/containers.conf"
+IMAGE=localhost/source-linkedin-pages:dev
+podman build --quiet --build-context builder="$WORK/ctx" -t "$IMAGE" -f Dockerfile . > /dev/null
+size=$(podman image inspect "$IMAGE" --format '{{.Size}}')
+user=$(podman image inspect "$IMAGE" --format '{{.Config.User}}')
+envs=$(podman image inspect "$IMAGE" --format '{{.Config.Env}}')
+echo "image: $IMAGE, $((size / 1024 / 1024)) MiB ($size bytes), user $user"
+echo "$envs" | grep -q "AIRBYTE_ENTRYPOINT=/usr/local/bin/source-linkedin-pages" || { echo "AIRBYTE_ENTRYPOINT is not set: $envs"; exit 1; }
+[ "$user" != "" ] && [ "$user" != "root" ] && [ "$user" != "0" ] || { echo "the image runs as root"; exit 1; }
+podman run --rm "$IMAGE" spec > "$WORK/spec.out"
+grep -q '"type":"SPEC"' "$WORK/spec.out" || { echo "no SPEC from the image"; cat "$WORK/spec.out"; exit 1; }
+start_mock
+cat > "$WORK/config.json" <<JSON
+{"credentials": {"auth_method": "access_token", "access_token": "mock-token"},
+ "api_base_url": "$MOCK_URL/rest", "oauth_base_url": "$MOCK_URL/oauth/v2"}
+JSON
+cp catalog/all_streams.json "$WORK/catalog.json"
+chmod a+r "$WORK"/*.json && chmod a+x "$WORK"
+podman run --rm --network host -v "$WORK:/data:ro" "$IMAGE" \
+  read --config /data/config.json --catalog /data/catalog.json > "$WORK/read.out" 2> "$WORK/read.err" \
+  || { echo "read in the container failed"; tail -5 "$WORK/read.err"; exit 1; }
+records=$(grep -c '"type":"RECORD"' "$WORK/read.out")
+echo "image: read $records records from the mock inside the container"
+[ "$records" -gt 1000 ] || { echo "too few records"; exit 1; }
