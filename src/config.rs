@@ -102,7 +102,7 @@ pub enum Credentials {
 }
 
 /// Granularity of the time-bound (daily) statistics streams.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
 pub enum Granularity {
     #[default]
     #[serde(alias = "day", alias = "Day")]

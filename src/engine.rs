@@ -370,6 +370,9 @@ pub async fn read<W: Write>(
                             if !failed {
                                 writer.estimate(sel.def.name, counts[stream], now_ms)?;
                             }
+                            let line = format!("Stream {}: {} records, {}", sel.def.name, counts[stream], if failed { "incomplete" } else { "complete" });
+                            tracing::info!(stream = sel.def.name, records = counts[stream], "{line}");
+                            writer.log("INFO", &line)?;
                         }
                         Ok(())
                     })()

@@ -436,6 +436,36 @@ impl Endpoint {
         }
     }
 
+    /// A one-line description of the requests, for the stream reference.
+    pub fn summary(&self) -> String {
+        match *self {
+            Endpoint::OrganizationsBatch { max_ids } => format!("GET /rest/organizations?ids=List(…) — up to {max_ids} organizations per request"),
+            Endpoint::OrgKeyed { resource, query } => format!("GET /rest/{resource}/{{organization}}?{query} — one request per organization"),
+            Endpoint::OrgFinder { resource, finder, param, time_bound: None } => {
+                format!("GET /rest/{resource}?q={finder}&{param}={{organization}} — one request per organization")
+            }
+            Endpoint::OrgFinder { resource, finder, param, time_bound: Some(tb) } => format!(
+                "GET /rest/{resource}?q={finder}&{param}={{organization}}&timeIntervals=(…) — one request per organization per sync, final data up to {} day(s) ago",
+                tb.lag_days
+            ),
+            Endpoint::OrgPaged { resource, finder, param, query, max_count } => {
+                format!("GET /rest/{resource}?q={finder}&{param}={{organization}}&{query} — {max_count} per page, newest first")
+            }
+            Endpoint::PostBatch { resource, param, max_ids, .. } => {
+                format!("GET /rest/{resource}?q=organizationalEntity&{param}={{organization}}&shares=List(…) (or ugcPosts) — {max_ids} posts per request")
+            }
+            Endpoint::PostPaged { path, query, max_count, .. } => {
+                let sep = if query.is_empty() { "" } else { "?" };
+                format!("GET /rest/{path}{sep}{query} — {max_count} per page; only posts whose socialMetadata count changed")
+            }
+            Endpoint::VideoVariants { resource, variants } => {
+                format!("GET /rest/{resource}?q=entity&entity={{video post}}&type=… — one request per video and metric ({})", variants.join(", "))
+            }
+            Endpoint::GetAll { resource, max_count } => format!("GET /rest/{resource} — {max_count} per page"),
+            Endpoint::GeoBatch { max_ids } => format!("GET /rest/geo?ids=List(…) — the geo URNs of the follower breakdowns, {max_ids} per request"),
+        }
+    }
+
     /// Whether requests carry `X-RestLi-Method: FINDER`.
     pub fn finder_header(&self) -> bool {
         match *self {
