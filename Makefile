@@ -1,5 +1,5 @@
 # source-linkedin-pages — every command a developer or CI needs.
-.PHONY: build release test unit lint fmt interop demo spec clean fuzz image
+.PHONY: build release test unit lint fmt interop demo spec clean fuzz image bench
 
 build:
 	cargo build --workspace
@@ -48,3 +48,8 @@ clean:
 fuzz:
 	PROPTEST_CASES=20000 cargo test --release --test fuzz
 	PROPTEST_CASES=20000 cargo test --release -p linkedin-mock --test restli_fuzz
+
+# Requests, wall time, memory and CPU at several sizes, side by side with the Airbyte
+# Python connector; writes docs/benchmarks.md.
+bench:
+	bash tests/bench/run.sh

@@ -63,6 +63,8 @@ struct PostHead {
 }
 
 enum Msg {
+    /// A line for the platform's log (Airbyte LOG).
+    Log(String),
     Records {
         stream: usize,
         data: Vec<u8>,
@@ -289,6 +291,7 @@ pub async fn read<W: Write>(
                 continue; // keep draining so producers finish
             }
             let res = match msg {
+                Msg::Log(line) => writer.log("INFO", &line),
                 Msg::Records {
                     stream,
                     data,
@@ -370,8 +373,17 @@ pub async fn read<W: Write>(
                             if !failed {
                                 writer.estimate(sel.def.name, counts[stream], now_ms)?;
                             }
-                            let line = format!("Stream {}: {} records, {}", sel.def.name, counts[stream], if failed { "incomplete" } else { "complete" });
-                            tracing::info!(stream = sel.def.name, records = counts[stream], "{line}");
+                            let line = format!(
+                                "Stream {}: {} records, {}",
+                                sel.def.name,
+                                counts[stream],
+                                if failed { "incomplete" } else { "complete" }
+                            );
+                            tracing::info!(
+                                stream = sel.def.name,
+                                records = counts[stream],
+                                "{line}"
+                            );
                             writer.log("INFO", &line)?;
                         }
                         Ok(())
@@ -679,6 +691,14 @@ async fn run_unit(shared: &Shared<'_>, unit: &Unit, tx: &mpsc::Sender<Msg>) -> R
                 window: Some((midnight_ms(start), midnight_ms(end), g.as_str())),
                 ..Default::default()
             });
+            let _ = tx
+                .send(Msg::Log(format!(
+                    "{} {org}: {} buckets from {start} to {} (UTC)",
+                    def.name,
+                    g.as_str(),
+                    end - Duration::days(1)
+                )))
+                .await;
             let coll: Collection = get(shared, def, &path).await?;
             for raw in &coll.elements {
                 if let Some(c) = out.push(def, &ctx, raw)? {
