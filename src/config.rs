@@ -174,14 +174,20 @@ pub struct Config {
     #[schemars(title = "Max retries", range(max = 20), extend("order" = 8))]
     pub max_retries: u32,
 
+    /// Most seconds one request may spend waiting between retries, in total, before the
+    /// stream fails with a transient error.
+    #[serde(default = "default_retry_budget")]
+    #[schemars(title = "Retry budget (seconds)", range(min = 1, max = 3600), extend("order" = 9))]
+    pub retry_budget_secs: u64,
+
     /// Advanced: base URL of the LinkedIn REST API (for proxies and the bundled mock).
     #[serde(default = "default_api_base_url")]
-    #[schemars(title = "API base URL", extend("order" = 9))]
+    #[schemars(title = "API base URL", extend("order" = 10))]
     pub api_base_url: String,
 
     /// Advanced: base URL of LinkedIn's OAuth endpoints.
     #[serde(default = "default_oauth_base_url")]
-    #[schemars(title = "OAuth base URL", extend("order" = 10))]
+    #[schemars(title = "OAuth base URL", extend("order" = 11))]
     pub oauth_base_url: String,
 }
 
@@ -196,6 +202,9 @@ fn default_timeout() -> u64 {
 }
 fn default_retries() -> u32 {
     6
+}
+fn default_retry_budget() -> u64 {
+    600
 }
 fn default_api_base_url() -> String {
     DEFAULT_API_BASE_URL.into()
@@ -499,6 +508,9 @@ impl Config {
         }
         if !(1..=600).contains(&self.request_timeout_secs) {
             return bad("request_timeout_secs", "must be between 1 and 600");
+        }
+        if !(1..=3600).contains(&self.retry_budget_secs) {
+            return bad("retry_budget_secs", "must be between 1 and 3600");
         }
         if self.max_retries > 20 {
             return bad("max_retries", "must be at most 20");

@@ -1106,6 +1106,54 @@ fn python_connector_config_and_state_are_accepted() {
         .all(|r| r["organization"] == "urn:li:organization:2414183"));
 }
 
+#[test]
+fn showcase_pages_work_like_organizations() {
+    let mock = start_mock(scenario());
+    let dir = tmp_dir();
+    let mut cfg = mock.config("mock-token");
+    cfg["organization_ids"] = json!(["urn:li:organizationBrand:2414183"]);
+    let cfg = write_json(&dir, "config.json", &cfg);
+    let names = [
+        "follower_statistics_daily",
+        "share_statistics",
+        "posts",
+        "post_comments",
+    ];
+    let entries: Vec<Value> = names.iter()
+        .map(|s| json!({"stream": {"name": s}, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"})).collect();
+    let cat = write_json(&dir, "catalog.json", &json!({"streams": entries}));
+    let out = run(
+        &[
+            "read",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--catalog",
+            cat.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = records(&lines(&out));
+    for stream in [
+        "follower_statistics_daily",
+        "share_statistics",
+        "posts",
+        "post_comments",
+    ] {
+        assert!(!recs[stream].is_empty(), "{stream}");
+        assert!(
+            recs[stream]
+                .iter()
+                .all(|r| r["organization"] == "urn:li:organizationBrand:2414183"),
+            "{stream}"
+        );
+    }
+}
+
 // ------------------------------------------------------------------ reliability
 
 fn pk_set(msgs: &[Value], catalog: &Value) -> BTreeSet<String> {

@@ -153,7 +153,10 @@ impl Client {
             token: RwLock::new(token),
             oauth,
             refreshed: AtomicBool::new(false),
-            policy: RetryPolicy::new(config.max_retries),
+            policy: RetryPolicy {
+                max_total: Duration::from_secs(config.retry_budget_secs),
+                ..RetryPolicy::new(config.max_retries)
+            },
             limiter: Semaphore::new(config.max_concurrency as usize),
             requests: AtomicU64::new(0),
             quota_remaining: AtomicI64::new(-1),
