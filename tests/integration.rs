@@ -118,6 +118,26 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.stdin(Stdio::null()).output().unwrap()
 }
 
+/// `read --config cfg --catalog cat`, which must succeed.
+fn read_ok(cfg: &Path, cat: &Path) -> Output {
+    let out = run(
+        &[
+            "read",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--catalog",
+            cat.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 fn lines(out: &Output) -> Vec<Value> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -723,21 +743,7 @@ fn oauth_refresh_keeps_a_sync_alive() {
         "faults",
         &json!({"fault": "expired", "count": 1, "path": "/rest/posts"}),
     );
-    let out = run(
-        &[
-            "read",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--catalog",
-            cat.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = read_ok(&cfg, &cat);
     assert_eq!(records(&lines(&out))["posts"].len(), 40);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("refreshing it once"), "{stderr}");
@@ -782,21 +788,7 @@ fn compliance_over_all_streams() {
     let cfg = write_json(&dir, "config.json", &mock.config("mock-token"));
     let catalog = catalog_all(true);
     let cat = write_json(&dir, "catalog.json", &catalog);
-    let out = run(
-        &[
-            "read",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--catalog",
-            cat.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = read_ok(&cfg, &cat);
     let msgs = lines(&out);
     let recs = records(&msgs);
     let requests = mock.stats_total();
@@ -1122,21 +1114,7 @@ fn showcase_pages_work_like_organizations() {
     let entries: Vec<Value> = names.iter()
         .map(|s| json!({"stream": {"name": s}, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"})).collect();
     let cat = write_json(&dir, "catalog.json", &json!({"streams": entries}));
-    let out = run(
-        &[
-            "read",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--catalog",
-            cat.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = read_ok(&cfg, &cat);
     let recs = records(&lines(&out));
     for stream in [
         "follower_statistics_daily",
@@ -1200,21 +1178,7 @@ fn a_flaky_api_yields_exactly_the_clean_record_set() {
         ],
         &[],
     );
-    let noisy = run(
-        &[
-            "read",
-            "--config",
-            flaky_cfg.to_str().unwrap(),
-            "--catalog",
-            cat.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert!(
-        noisy.status.success(),
-        "{}",
-        String::from_utf8_lossy(&noisy.stderr)
-    );
+    let noisy = read_ok(&flaky_cfg, &cat);
     let stats = flaky_mock.control("GET", "stats", &json!({}));
     let errors: u64 = stats["endpoints"]
         .as_object()
@@ -1603,21 +1567,7 @@ fn a_huge_valid_response_is_read() {
         "catalog.json",
         &json!({"streams": [{"stream": {"name": "posts"}, "sync_mode": "incremental", "destination_sync_mode": "append"}]}),
     );
-    let out = run(
-        &[
-            "read",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--catalog",
-            cat.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = read_ok(&cfg, &cat);
     let recs = records(&lines(&out));
     assert_eq!(recs["posts"].len(), 2, "one 8 MB post per organization");
     assert_eq!(

@@ -77,20 +77,7 @@ pub async fn introspect(
         encode(token.expose())
     );
     let url = format!("{}/introspectToken", oauth_base.trim_end_matches('/'));
-    let resp = http
-        .post(&url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .map_err(|e| {
-            Error::Transient(format!(
-                "cannot reach LinkedIn's OAuth endpoint {url}: {}",
-                e.without_url()
-            ))
-        })?;
-    let status = resp.status().as_u16();
-    let body = resp.bytes().await.unwrap_or_default();
+    let (status, body) = post_form(&http, &url, form).await?;
     if status != 200 {
         return Err(Error::Api {
             status,
@@ -106,6 +93,26 @@ pub async fn introspect(
         stream: "introspectToken".into(),
         detail: e.to_string(),
     })
+}
+
+/// POSTs a form to one of LinkedIn's OAuth endpoints; returns the status and body. The
+/// error names the URL only (reqwest's message without it; the form holds the secrets).
+async fn post_form(http: &reqwest::Client, url: &str, form: String) -> Result<(u16, Vec<u8>)> {
+    let resp = http
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .map_err(|e| {
+            Error::Transient(format!(
+                "cannot reach LinkedIn's OAuth endpoint {url}: {}",
+                e.without_url()
+            ))
+        })?;
+    let status = resp.status().as_u16();
+    let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+    Ok((status, body))
 }
 
 /// Builds the reqwest client shared by the API and OAuth calls.
@@ -237,21 +244,7 @@ impl Client {
         );
         let url = format!("{}/accessToken", o.base_url);
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let resp = self
-            .http
-            .post(&url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form)
-            .send()
-            .await
-            .map_err(|e| {
-                Error::Transient(format!(
-                    "cannot reach LinkedIn's OAuth endpoint {url}: {}",
-                    self.scrubbed(&e.without_url().to_string())
-                ))
-            })?;
-        let status = resp.status().as_u16();
-        let body = resp.bytes().await.unwrap_or_default();
+        let (status, body) = post_form(&self.http, &url, form).await?;
         let parsed: TokenResponse = serde_json::from_slice(&body).unwrap_or(TokenResponse {
             access_token: None,
             expires_in: None,
