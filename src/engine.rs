@@ -483,15 +483,23 @@ pub fn window(
     (start <= last_day).then_some((start, end))
 }
 
-/// Collects decoded records of one page and sends them to the writer.
-struct Emitter<'a> {
-    tx: &'a mpsc::Sender<Msg>,
-    stream: usize,
+/// Decoded records, newline-separated, ready for the writer.
+#[derive(Default)]
+struct Records {
     buf: Vec<u8>,
     count: u64,
 }
 
-impl Emitter<'_> {
+/// What `Records::push_newer` did with a record.
+enum Pushed {
+    /// Kept, with its cursor.
+    Kept(Option<String>),
+    /// Not newer than the bookmark: dropped.
+    Older,
+}
+
+impl Records {
+    /// Decodes one element into a record; returns its cursor.
     fn push(&mut self, def: &StreamDef, ctx: &RecordCtx, raw: &RawValue) -> Result<Option<String>> {
         let mark = self.buf.len();
         match (def.decode)(ctx, raw.get(), &mut self.buf) {
@@ -512,19 +520,50 @@ impl Emitter<'_> {
             }
         }
     }
-    /// Drops the last record pushed (it was older than the bookmark).
-    fn unpush(&mut self, mark: usize) {
-        if self.buf.len() > mark {
-            self.buf.truncate(mark);
-            self.count -= 1;
+
+    /// Like `push`, but drops a record whose cursor is not after `bookmark`.
+    fn push_newer(
+        &mut self,
+        def: &StreamDef,
+        ctx: &RecordCtx,
+        raw: &RawValue,
+        bookmark: Option<&str>,
+    ) -> Result<Pushed> {
+        let mark = self.buf.len();
+        let cursor = self.push(def, ctx, raw)?;
+        if let (Some(c), Some(b)) = (cursor.as_deref(), bookmark) {
+            if c <= b {
+                self.buf.truncate(mark);
+                self.count -= 1;
+                return Ok(Pushed::Older);
+            }
         }
+        Ok(Pushed::Kept(cursor))
     }
+
+    fn append(&mut self, other: Records) {
+        self.buf.extend_from_slice(&other.buf);
+        self.count += other.count;
+    }
+}
+
+/// A unit's records on their way to the writer, sent page by page.
+struct Emitter<'a> {
+    tx: &'a mpsc::Sender<Msg>,
+    stream: usize,
+    records: Records,
+}
+
+impl Emitter<'_> {
+    fn push(&mut self, def: &StreamDef, ctx: &RecordCtx, raw: &RawValue) -> Result<Option<String>> {
+        self.records.push(def, ctx, raw)
+    }
+
     async fn flush(&mut self) -> Result<()> {
-        if self.count == 0 {
+        if self.records.count == 0 {
             return Ok(());
         }
-        let data = std::mem::take(&mut self.buf);
-        let count = std::mem::replace(&mut self.count, 0);
+        let Records { buf: data, count } = std::mem::take(&mut self.records);
         self.tx
             .send(Msg::Records {
                 stream: self.stream,
@@ -601,8 +640,7 @@ async fn run_unit(shared: &Shared<'_>, unit: &Unit, tx: &mpsc::Sender<Msg>) -> R
     let mut out = Emitter {
         tx,
         stream: unit.stream,
-        buf: Vec::new(),
-        count: 0,
+        records: Records::default(),
     };
     let mut max = CursorMax::default();
     let signpost = crate::streams::records::Timestamp(shared.now.timestamp_millis()).to_rfc3339();
@@ -824,9 +862,8 @@ async fn run_unit(shared: &Shared<'_>, unit: &Unit, tx: &mpsc::Sender<Msg>) -> R
                 })
                 .buffered(concurrency);
             while let Some(res) = results.next().await {
-                let (buf, count, post_max) = res?;
-                out.buf.extend_from_slice(&buf);
-                out.count += count;
+                let (records, post_max) = res?;
+                out.records.append(records);
                 max.see(post_max);
                 out.flush().await?;
             }
@@ -1135,17 +1172,12 @@ async fn list_posts(
                 is_video: content_type(head.content.as_ref()) == "video",
             });
             if let Some((def, _, out, max)) = sink.as_mut() {
-                let mark = out.buf.len();
-                let c = out.push(def, &ctx, raw)?;
-                let old = match (&c, &bookmark) {
-                    (Some(c), Some(b)) => c <= b,
-                    _ => false,
-                };
-                if old {
-                    out.unpush(mark);
-                    reached_bookmark = true;
-                } else {
-                    max.see(c);
+                match out
+                    .records
+                    .push_newer(def, &ctx, raw, bookmark.as_deref())?
+                {
+                    Pushed::Kept(c) => max.see(c),
+                    Pushed::Older => reached_bookmark = true,
                 }
             }
         }
@@ -1164,8 +1196,8 @@ async fn list_posts(
     Ok(refs)
 }
 
-/// Reads every page of one post's comments or reactions; returns the records (newer than
-/// the bookmark), their count and the newest cursor.
+/// Reads every page of one post's comments or reactions; returns the records newer than
+/// the bookmark and the newest cursor.
 async fn read_post_pages(
     shared: &Shared<'_>,
     def: &'static StreamDef,
@@ -1173,14 +1205,8 @@ async fn read_post_pages(
     post: &str,
     bookmark: Option<&str>,
     newest_first: bool,
-) -> Result<(Vec<u8>, u64, Option<String>)> {
-    let (tx, _rx) = mpsc::channel(1);
-    let mut out = Emitter {
-        tx: &tx,
-        stream: 0,
-        buf: Vec::new(),
-        count: 0,
-    };
+) -> Result<(Records, Option<String>)> {
+    let mut out = Records::default();
     let mut max = CursorMax::default();
     let ctx = RecordCtx {
         organization: org,
@@ -1214,16 +1240,10 @@ async fn read_post_pages(
         guard.check(def.name, start, &coll.elements)?;
         let mut reached = false;
         for raw in &coll.elements {
-            let mark = out.buf.len();
-            let c = out.push(def, &ctx, raw)?;
-            if let (Some(c), Some(b)) = (&c, bookmark) {
-                if c.as_str() <= b {
-                    out.unpush(mark);
-                    reached = true;
-                    continue;
-                }
+            match out.push_newer(def, &ctx, raw, bookmark)? {
+                Pushed::Kept(c) => max.see(c),
+                Pushed::Older => reached = true,
             }
-            max.see(c);
         }
         start += n;
         let total_reached = coll
@@ -1234,7 +1254,7 @@ async fn read_post_pages(
             break;
         }
     }
-    Ok((out.buf, out.count, max.0))
+    Ok((out, max.0))
 }
 
 #[cfg(test)]
