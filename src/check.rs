@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::config::{Config, Credentials, Secret, TokenFixes};
+use crate::config::{Config, Credentials, Secret};
 use crate::engine::resolve_organizations;
 use crate::error::Error;
 use crate::linkedin::client::Client;
@@ -66,8 +66,8 @@ fn explain(e: &Error, config: &Config) -> String {
 #[derive(Deserialize)]
 struct Ignored {}
 
-/// Runs the diagnosis. `fixes` are paste mistakes already corrected in the config.
-pub async fn diagnose(config: &Config, client: &Client, fixes: Option<&TokenFixes>) -> Diagnosis {
+/// Runs the diagnosis; the paste mistakes cleaned while loading the config are reported too.
+pub async fn diagnose(config: &Config, client: &Client) -> Diagnosis {
     let mut d = Diagnosis {
         ok: false,
         message: String::new(),
@@ -76,8 +76,9 @@ pub async fn diagnose(config: &Config, client: &Client, fixes: Option<&TokenFixe
         blocked: Vec::new(),
         probed: Vec::new(),
     };
-    let note = fixes
-        .and_then(TokenFixes::describe)
+    let note = config
+        .token_fixes
+        .describe()
         .map(|s| format!(" {s}"))
         .unwrap_or_default();
     // 1. Which pages does the member administer? (also proves the token and version work)
@@ -288,7 +289,7 @@ pub async fn check_token(opts: TokenCheck) -> (String, bool) {
             return (out, false);
         }
     };
-    let d = diagnose(&config, &client, None).await;
+    let d = diagnose(&config, &client).await;
     if d.organizations.is_empty() {
         out.push_str(&format!("  Verdict:      {}\n", paint("31", "cannot sync")));
         out.push_str(&format!("  Why:          {}\n", d.message));

@@ -189,6 +189,10 @@ pub struct Config {
     #[serde(default = "default_oauth_base_url")]
     #[schemars(title = "OAuth base URL", extend("order" = 11))]
     pub oauth_base_url: String,
+
+    /// Paste mistakes cleaned from the access token while loading (reported by `check`).
+    #[serde(skip)]
+    pub token_fixes: TokenFixes,
 }
 
 fn default_api_version() -> String {
@@ -438,7 +442,11 @@ impl Config {
     fn clean_secrets(&mut self) {
         let fix = |s: &mut Secret| *s = Secret(clean_token(s.expose()).0);
         match &mut self.credentials {
-            Credentials::AccessToken { access_token } => fix(access_token),
+            Credentials::AccessToken { access_token } => {
+                let (cleaned, fixes) = clean_token(access_token.expose());
+                *access_token = Secret(cleaned);
+                self.token_fixes = fixes;
+            }
             Credentials::OAuth2 {
                 client_id,
                 client_secret,

@@ -62,18 +62,8 @@ fn read_file(path: &Path) -> Result<String> {
     })
 }
 
-fn load_config(path: &Path) -> Result<(Config, Option<config::TokenFixes>)> {
-    let text = read_file(path)?;
-    let name = path.display().to_string();
-    let config = Config::from_json(&name, &text)?;
-    // Report what paste clean-up changed, so `check` can tell the user.
-    let raw: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    let fixes = raw
-        .pointer("/credentials/access_token")
-        .or_else(|| raw.get("access_token"))
-        .and_then(|t| t.as_str())
-        .map(|t| config::clean_token(t).1);
-    Ok((config, fixes))
+fn load_config(path: &Path) -> Result<Config> {
+    Config::from_json(&path.display().to_string(), &read_file(path)?)
 }
 
 fn protocol_of(cmd: &Command) -> Protocol {
@@ -164,7 +154,7 @@ async fn execute<W: Write>(
             Ok(if ok { 0 } else { 1 })
         }
         Command::Check { config } => {
-            let (config, fixes) = match load_config(&config) {
+            let config = match load_config(&config) {
                 Ok(c) => c,
                 Err(e) => {
                     writer.connection_status(false, &e.to_string())?;
@@ -172,7 +162,7 @@ async fn execute<W: Write>(
                 }
             };
             let client = linkedin::client::Client::new(&config)?;
-            let d = check::diagnose(&config, &client, fixes.as_ref()).await;
+            let d = check::diagnose(&config, &client).await;
             writer.connection_status(d.ok, &d.message)?;
             Ok(0)
         }
@@ -191,7 +181,7 @@ async fn execute<W: Write>(
             state,
             ..
         } => {
-            let (config, _) = load_config(&config)?;
+            let config = load_config(&config)?;
             let selected = catalog::parse_configured(
                 &catalog_path.display().to_string(),
                 &read_file(&catalog_path)?,
