@@ -369,7 +369,12 @@ impl Client {
                 Err(t) => (classify(Outcome::Transport(t.0)), 0, &[][..], t.1.clone()),
             };
             match action {
-                Action::Done => unreachable_done()?,
+                // A success returned above once decoded; a failed decode became a retry.
+                Action::Done => {
+                    return Err(Error::Internal(
+                        "a successful response was not returned".into(),
+                    ))
+                }
                 Action::Retry { after, reason } => {
                     let Some(backoff_delay) = backoff.next() else {
                         let detail = if status == 0 || status == 200 {
@@ -504,12 +509,6 @@ impl Client {
             },
         }
     }
-}
-
-fn unreachable_done() -> Result<()> {
-    Err(Error::Internal(
-        "a successful response was not returned".into(),
-    ))
 }
 
 /// LinkedIn's error message, or an excerpt of a body that is not LinkedIn's error shape.
