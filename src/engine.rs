@@ -337,9 +337,9 @@ pub async fn read<W: Write>(
                                     }
                                     writer.state(
                                         sel.def.name,
-                                        &state.airbyte_stream_state(sel.def),
                                         since_state[stream],
-                                        &state.singer_state(),
+                                        || state.airbyte_stream_state(sel.def),
+                                        || state.singer_state(),
                                     )?;
                                     since_state[stream] = 0;
                                 }

@@ -137,19 +137,21 @@ impl<W: Write> Writer<W> {
     }
 
     /// A checkpoint: Airbyte per-stream STATE for `stream`, or the whole Singer state.
-    /// Flushed at once.
+    /// Only the form this protocol needs is built. Flushed at once.
     pub fn state(
         &mut self,
         stream: &str,
-        stream_state: &Value,
         record_count: u64,
-        singer_state: &Value,
+        airbyte_stream_state: impl FnOnce() -> Value,
+        singer_state: impl FnOnce() -> Value,
     ) -> Result<()> {
         match self.protocol {
-            Protocol::Airbyte => {
-                self.line(&airbyte::stream_state(stream, stream_state, record_count))?
-            }
-            Protocol::Singer => self.line(&singer::state(singer_state))?,
+            Protocol::Airbyte => self.line(&airbyte::stream_state(
+                stream,
+                &airbyte_stream_state(),
+                record_count,
+            ))?,
+            Protocol::Singer => self.line(&singer::state(&singer_state()))?,
         }
         self.flush()
     }
