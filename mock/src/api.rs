@@ -6,6 +6,7 @@ use axum::http::HeaderMap;
 use serde_json::{json, Map, Value};
 
 use crate::data::{self, Dataset, Post, PostKind, DAY_MS};
+use crate::permissions::{self, Role, Rule};
 use crate::restli::{percent_decode, Query};
 use crate::{ApiError, AppState, Caller};
 
@@ -16,24 +17,10 @@ pub(crate) struct Ctx<'a> {
     pub version: &'a str,
     pub v2: bool,
     pub headers: &'a HeaderMap,
+    pub short_pages: bool,
 }
 
 type R = Result<Value, ApiError>;
-
-const FOLLOWER_SCOPES: &[&str] = &["r_organization_followers", "rw_organization_admin"];
-const ADMIN_SCOPES: &[&str] = &[
-    "rw_organization_admin",
-    "r_organization_admin",
-    "r_organization_social",
-];
-const SOCIAL_SCOPES: &[&str] = &["r_organization_social", "r_organization_social_feed"];
-const ENGAGEMENT_SCOPES: &[&str] = &["r_social_engagement", "r_organization_social_feed"];
-const ANY_PAGE_SCOPES: &[&str] = &[
-    "r_organization_social",
-    "r_organization_followers",
-    "rw_organization_admin",
-    "r_organization_admin",
-];
 
 impl Ctx<'_> {
     fn denied(&self, resource: &str, method: &str) -> ApiError {
@@ -43,17 +30,31 @@ impl Ctx<'_> {
         ))
     }
 
-    fn require_scope(&self, any_of: &[&str], resource: &str, method: &str) -> Result<(), ApiError> {
-        if any_of.iter().any(|s| self.caller.scopes.contains(s)) {
-            Ok(())
+    /// The scope check of the permission table's row for `resource` (any one of its scopes).
+    fn require_scope(&self, resource: &str, method: &str) -> Result<&'static Rule, ApiError> {
+        let rule = permissions::rule(resource)
+            .ok_or_else(|| ApiError::not_found(&format!("No resource found for {resource}")))?;
+        if rule.any_of.is_empty() || rule.any_of.iter().any(|s| self.caller.scopes.contains(s)) {
+            Ok(rule)
         } else {
             Err(self.denied(resource, method))
         }
     }
 
-    /// The organization index behind an organization (or showcase brand) URN the caller
-    /// administers; 403 otherwise, as LinkedIn answers for pages one does not administer.
-    fn admin_org(&self, urn: &str, resource: &str, method: &str) -> Result<u32, ApiError> {
+    /// The role check of `rule` for organization index `org`.
+    fn require_role(&self, rule: &Rule, org: u32, method: &str) -> Result<(), ApiError> {
+        match self.caller.role_on(org) {
+            Some(role) if rule.role.allows(role) => Ok(()),
+            _ if rule.role == Role::None => Ok(()),
+            _ => Err(self.denied(rule.resource, method)),
+        }
+    }
+
+    /// Scope, then the organization behind an organization (or showcase brand) URN, then
+    /// the role the table asks for on it. A page the mock does not know answers 403 where a
+    /// role is needed (as LinkedIn does for a page one does not administer), 404 otherwise.
+    fn authorize_org(&self, resource: &str, urn: &str, method: &str) -> Result<u32, ApiError> {
+        let rule = self.require_scope(resource, method)?;
         let id = urn
             .strip_prefix("urn:li:organization:")
             .or_else(|| urn.strip_prefix("urn:li:organizationBrand:"))
@@ -62,8 +63,14 @@ impl Ctx<'_> {
                 ApiError::bad_request(&format!("Invalid organizational entity URN: '{urn}'"))
             })?;
         match data::org_index(self.ds, id) {
-            Some(i) if self.caller.admin_of_all => Ok(i),
-            _ => Err(self.denied(resource, method)),
+            Some(i) => {
+                self.require_role(rule, i, method)?;
+                Ok(i)
+            }
+            None if rule.role == Role::None => {
+                Err(ApiError::not_found(&format!("{urn} does not exist")))
+            }
+            None => Err(self.denied(resource, method)),
         }
     }
 
@@ -117,9 +124,55 @@ fn required(q: &Query, key: &str) -> Result<String, ApiError> {
         .ok_or_else(|| ApiError::bad_request(&format!("Missing required parameter '{key}'")))
 }
 
-fn collection(all: Vec<Value>, start: usize, count: usize, with_total: bool, href: &str) -> Value {
+/// The indices a page `(start, count)` of `total` elements answers with.
+///
+/// Clean: `[start, start + count)`. With `--short-pages`, every non-final page (one with
+/// `start + count < total`) holds back its last `k` elements (`k = count / 4`, between 1
+/// and 3) and the page after it (`start + count`, the `next` link) hands them over first.
+/// So a client that pages by `count` until `start >= total` (or no `next` link) sees every
+/// element exactly once, in order, and a client that stops at the first page shorter than
+/// `count` loses the rest. The final page may then hold up to `count + k` elements.
+/// `paging.total`, `paging.count` and the links are those of the clean answer.
+pub(crate) fn page_range(
+    total: usize,
+    start: usize,
+    count: usize,
+    short: bool,
+) -> std::ops::Range<usize> {
+    let end = start.saturating_add(count).min(total);
+    if !short || count < 2 {
+        return start.min(end)..end;
+    }
+    let k = (count / 4).clamp(1, 3);
+    // The window before this one was non-final (it ended at `start < total`) and held back k.
+    let from = if start >= count && start < total {
+        start - k
+    } else {
+        start
+    };
+    let to = if start.saturating_add(count) < total {
+        start + count - k
+    } else {
+        end
+    };
+    from.min(to)..to
+}
+
+fn collection(
+    all: Vec<Value>,
+    start: usize,
+    count: usize,
+    short: bool,
+    with_total: bool,
+    href: &str,
+) -> Value {
     let total = all.len();
-    let page: Vec<Value> = all.into_iter().skip(start).take(count).collect();
+    let range = page_range(total, start, count, short);
+    let page: Vec<Value> = all
+        .into_iter()
+        .skip(range.start)
+        .take(range.len())
+        .collect();
     let mut links = Vec::new();
     if start + count < total {
         links.push(json!({"type": "application/json", "rel": "next",
@@ -163,24 +216,15 @@ pub(crate) fn rest(ctx: &Ctx, path: &str, q: &Query) -> R {
 
 fn organization_acls(ctx: &Ctx, q: &Query) -> R {
     ctx.finder(q, "roleAssignee")?;
-    ctx.require_scope(ANY_PAGE_SCOPES, "organizationAcls", "FINDER-roleAssignee")?;
+    ctx.require_scope("organizationAcls", "FINDER-roleAssignee")?;
     let (start, count) = ctx.paging(q, 1000)?;
     let role_filter = q.scalar("role").map_err(param_err)?;
     let state_filter = q.scalar("state").map_err(param_err)?;
-    let role = if ctx.caller.admin_of_all {
-        "ADMINISTRATOR"
-    } else {
-        "ANALYST"
-    };
-    let orgs = if ctx.caller.admin_of_all {
-        ctx.ds.orgs
-    } else {
-        ctx.ds.orgs.min(1)
-    };
-    let elements: Vec<Value> = (0..orgs)
-        .filter(|_| role_filter.as_deref().is_none_or(|r| r == role))
+    let elements: Vec<Value> = (0..ctx.ds.orgs)
+        .filter_map(|i| ctx.caller.role_on(i).map(|role| (i, role)))
+        .filter(|(_, role)| role_filter.as_deref().is_none_or(|r| r == *role))
         .filter(|_| state_filter.as_deref().is_none_or(|s| s == "APPROVED"))
-        .map(|i| {
+        .map(|(i, role)| {
             json!({"roleAssignee": ctx.caller.member, "state": "APPROVED", "role": role,
                    "organization": format!("urn:li:organization:{}", data::org_id(i)),
                    "lastModified": {"actor": ctx.caller.member, "time": ctx.ds.history_start},
@@ -191,6 +235,7 @@ fn organization_acls(ctx: &Ctx, q: &Query) -> R {
         elements,
         start,
         count,
+        ctx.short_pages,
         true,
         "/rest/organizationAcls?q=roleAssignee&",
     ))
@@ -222,7 +267,7 @@ fn organization_json(ds: &Dataset, i: u32) -> Value {
 }
 
 fn organizations_batch(ctx: &Ctx, q: &Query) -> R {
-    ctx.require_scope(ANY_PAGE_SCOPES, "organizations", "BATCH_GET")?;
+    let rule = ctx.require_scope("organizations", "BATCH_GET")?;
     let ids = q
         .list("ids")
         .map_err(param_err)?
@@ -239,7 +284,7 @@ fn organizations_batch(ctx: &Ctx, q: &Query) -> R {
             .ok()
             .and_then(|id| data::org_index(ctx.ds, id));
         match idx {
-            Some(i) if ctx.caller.admin_of_all => {
+            Some(i) if ctx.require_role(rule, i, "BATCH_GET").is_ok() => {
                 results.insert(raw.clone(), organization_json(ctx.ds, i));
                 statuses.insert(raw, json!(200));
             }
@@ -258,15 +303,13 @@ fn organizations_batch(ctx: &Ctx, q: &Query) -> R {
 }
 
 fn organization_get(ctx: &Ctx, id: &str) -> R {
-    ctx.require_scope(ANY_PAGE_SCOPES, "organizations", "GET")?;
+    let rule = ctx.require_scope("organizations", "GET")?;
     let i = id
         .parse::<u64>()
         .ok()
         .and_then(|n| data::org_index(ctx.ds, n))
         .ok_or_else(|| ApiError::not_found(&format!("Organization {id} does not exist")))?;
-    if !ctx.caller.admin_of_all {
-        return Err(ctx.denied("organizations", "GET"));
-    }
+    ctx.require_role(rule, i, "GET")?;
     Ok(organization_json(ctx.ds, i))
 }
 
@@ -277,8 +320,7 @@ fn network_size(ctx: &Ctx, key: &str, q: &Query) -> R {
     if edge != "COMPANY_FOLLOWED_BY_MEMBER" && edge != "CompanyFollowedByMember" {
         return Err(ApiError::bad_request(&format!("Invalid edgeType '{edge}'")));
     }
-    ctx.require_scope(FOLLOWER_SCOPES, "networkSizes", "GET")?;
-    let i = ctx.admin_org(&urn, "networkSizes", "GET")?;
+    let i = ctx.authorize_org("networkSizes", &urn, "GET")?;
     let last = available_until(ctx, 2);
     let mut size = 5_000 + (data::hash(ctx.ds.seed, &[92, u64::from(i)]) % 50_000) as i64;
     let mut day = ctx.ds.history_start;
@@ -424,8 +466,7 @@ fn follower_statistics(ctx: &Ctx, q: &Query) -> R {
     ctx.finder(q, "organizationalEntity")?;
     let urn = required(q, "organizationalEntity")?;
     let window = time_window(ctx, q, 2)?;
-    ctx.require_scope(FOLLOWER_SCOPES, RES, "FINDER-organizationalEntity")?;
-    let i = ctx.admin_org(&urn, RES, "FINDER-organizationalEntity")?;
+    let i = ctx.authorize_org(RES, &urn, "FINDER-organizationalEntity")?;
     let ds = ctx.ds;
     if let Some((start, end, gran)) = window {
         let elements = buckets(ctx, start, end, gran, 2)
@@ -464,12 +505,7 @@ fn share_statistics(ctx: &Ctx, q: &Query) -> R {
     ctx.finder(q, "organizationalEntity")?;
     let urn = required(q, "organizationalEntity")?;
     let window = time_window(ctx, q, 1)?;
-    ctx.require_scope(
-        &["r_organization_social", "rw_organization_admin"],
-        RES,
-        "FINDER-organizationalEntity",
-    )?;
-    let i = ctx.admin_org(&urn, RES, "FINDER-organizationalEntity")?;
+    let i = ctx.authorize_org(RES, &urn, "FINDER-organizationalEntity")?;
     let ds = ctx.ds;
     let shares = q.list("shares").map_err(param_err)?;
     let ugc = q.list("ugcPosts").map_err(param_err)?;
@@ -571,8 +607,7 @@ fn page_statistics(ctx: &Ctx, q: &Query) -> R {
     ctx.finder(q, "organization")?;
     let urn = required(q, "organization")?;
     let window = time_window(ctx, q, 1)?;
-    ctx.require_scope(ADMIN_SCOPES, RES, "FINDER-organization")?;
-    let i = ctx.admin_org(&urn, RES, "FINDER-organization")?;
+    let i = ctx.authorize_org(RES, &urn, "FINDER-organization")?;
     let ds = ctx.ds;
     if let Some((start, end, gran)) = window {
         let elements = buckets(ctx, start, end, gran, 1)
@@ -653,15 +688,15 @@ fn posts(ctx: &Ctx, q: &Query) -> R {
         Some("CREATED") => true,
         Some(other) => return Err(ApiError::bad_request(&format!("Invalid sortBy '{other}'"))),
     };
-    ctx.require_scope(SOCIAL_SCOPES, "posts", "FINDER-author")?;
-    let i = ctx.admin_org(&author, "posts", "FINDER-author")?;
+    let i = ctx.authorize_org("posts", &author, "FINDER-author")?;
     // Only the requested page is serialised, so large datasets stay cheap.
     let all = ctx.ds.posts(i, ctx.now, sort_created);
     let total = all.len();
+    let range = page_range(total, start, count, ctx.short_pages);
     let page: Vec<Value> = all
         .iter()
-        .skip(start)
-        .take(count)
+        .skip(range.start)
+        .take(range.len())
         .map(|p| post_json(ctx.ds, p))
         .collect();
     let mut links = Vec::new();
@@ -686,16 +721,16 @@ fn owned_post(ctx: &Ctx, urn: &str, resource: &str, method: &str) -> Result<Post
         .post_by_num(num, ctx.now)
         .filter(|p| p.urn() == urn)
         .ok_or_else(|| ApiError::not_found(&format!("{urn} does not exist")))?;
-    if !ctx.caller.admin_of_all {
-        return Err(ctx.denied(resource, method));
-    }
+    let rule = permissions::rule(resource)
+        .ok_or_else(|| ApiError::not_found(&format!("No resource found for {resource}")))?;
+    ctx.require_role(rule, post.org, method)?;
     Ok(post)
 }
 
 fn comments(ctx: &Ctx, key: &str, q: &Query) -> R {
     let urn = ctx.path_key(key)?;
     let (start, count) = ctx.paging(q, 100)?;
-    ctx.require_scope(ENGAGEMENT_SCOPES, "socialActions", "GET_ALL")?;
+    ctx.require_scope("socialActions", "GET_ALL")?;
     let post = owned_post(ctx, &urn, "socialActions", "GET_ALL")?;
     let activity = format!("urn:li:activity:{}", post.num);
     let elements: Vec<Value> = ctx
@@ -721,6 +756,7 @@ fn comments(ctx: &Ctx, key: &str, q: &Query) -> R {
         elements,
         start,
         count,
+        ctx.short_pages,
         true,
         &format!("/rest/socialActions/{key}/comments?"),
     ))
@@ -740,7 +776,7 @@ fn reactions(ctx: &Ctx, key: &str, q: &Query) -> R {
         Some("(value:CHRONOLOGICAL)" | "(value:RELEVANCE)") => false,
         Some(s) => return Err(ApiError::bad_request(&format!("Invalid sort '{s}'"))),
     };
-    ctx.require_scope(ENGAGEMENT_SCOPES, "reactions", "FINDER-entity")?;
+    ctx.require_scope("reactions", "FINDER-entity")?;
     let post = owned_post(ctx, &urn, "reactions", "FINDER-entity")?;
     let activity = format!("urn:li:activity:{}", post.num);
     let mut list = ctx.ds.reactions(&post, ctx.now);
@@ -764,6 +800,7 @@ fn reactions(ctx: &Ctx, key: &str, q: &Query) -> R {
         elements,
         start,
         count,
+        ctx.short_pages,
         true,
         &format!("/rest/reactions/{key}?q=entity&"),
     ))
@@ -779,7 +816,7 @@ fn social_metadata(ctx: &Ctx, q: &Query) -> R {
             "Too many ids: at most 100 per BATCH_GET",
         ));
     }
-    ctx.require_scope(ENGAGEMENT_SCOPES, "socialMetadata", "BATCH_GET")?;
+    ctx.require_scope("socialMetadata", "BATCH_GET")?;
     let (mut results, mut statuses, mut errors) = (Map::new(), Map::new(), Map::new());
     for urn in ids {
         match owned_post(ctx, &urn, "socialMetadata", "BATCH_GET") {
@@ -831,11 +868,7 @@ fn video_analytics(ctx: &Ctx, q: &Query) -> R {
             )))
         }
     }
-    ctx.require_scope(
-        &["r_organization_social"],
-        "videoAnalytics",
-        "FINDER-entity",
-    )?;
+    ctx.require_scope("videoAnalytics", "FINDER-entity")?;
     if !urn.starts_with("urn:li:ugcPost:") {
         return Err(ApiError::bad_request(
             "entity must be a ugcPost URN that contains a video",
@@ -899,7 +932,14 @@ fn taxonomy(ctx: &Ctx, q: &Query, kind: &str, table: &[(u64, &str)]) -> R {
                                   "name": {"localized": {"en_US": name}}})
         })
         .collect();
-    Ok(collection(elements, start, count, true, "?"))
+    Ok(collection(
+        elements,
+        start,
+        count,
+        ctx.short_pages,
+        true,
+        "?",
+    ))
 }
 
 fn form(body: &[u8]) -> Vec<(String, String)> {
