@@ -127,11 +127,12 @@ fn required(q: &Query, key: &str) -> Result<String, ApiError> {
 /// The indices a page `(start, count)` of `total` elements answers with.
 ///
 /// Clean: `[start, start + count)`. With `--short-pages`, every non-final page (one with
-/// `start + count < total`) holds back its last `k` elements (`k = count / 4`, between 1
-/// and 3) and the page after it (`start + count`, the `next` link) hands them over first.
-/// So a client that pages by `count` until `start >= total` (or no `next` link) sees every
-/// element exactly once, in order, and a client that stops at the first page shorter than
-/// `count` loses the rest. The final page may then hold up to `count + k` elements.
+/// `start + count < total`) is `k` short (`k = count / 4`, between 1 and 3): page `j`
+/// (`j = start / count`) answers `[start - j·k, start + count - (j+1)·k)`, so the elements
+/// each page holds back open the next one, and the final page answers everything from
+/// `start - j·k` to `total` (it may hold more than `count`). A client that pages by
+/// `count` (the `next` link) until `start >= total` sees every element exactly once, in
+/// order; a client that stops at the first page shorter than `count` loses the rest.
 /// `paging.total`, `paging.count` and the links are those of the clean answer.
 pub(crate) fn page_range(
     total: usize,
@@ -140,22 +141,18 @@ pub(crate) fn page_range(
     short: bool,
 ) -> std::ops::Range<usize> {
     let end = start.saturating_add(count).min(total);
-    if !short || count < 2 {
+    if !short || count < 2 || start >= total {
         return start.min(end)..end;
     }
     let k = (count / 4).clamp(1, 3);
-    // The window before this one was non-final (it ended at `start < total`) and held back k.
-    let from = if start >= count && start < total {
-        start - k
+    let j = start / count;
+    let from = start - j * k;
+    let to = if start + count < total {
+        start + count - (j + 1) * k
     } else {
-        start
+        total
     };
-    let to = if start.saturating_add(count) < total {
-        start + count - k
-    } else {
-        end
-    };
-    from.min(to)..to
+    from..to
 }
 
 fn collection(
@@ -1018,5 +1015,32 @@ pub(crate) fn oauth(state: &AppState, op: &str, body: &[u8]) -> R {
             })
         }
         _ => Err(ApiError::not_found("Unknown OAuth endpoint")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_range;
+
+    #[test]
+    fn short_pages_cover_every_index_once_when_paged_by_count() {
+        for total in 0..60 {
+            for count in 1..13 {
+                let mut seen = Vec::new();
+                let mut start = 0;
+                while start < total {
+                    let r = page_range(total, start, count, true);
+                    if start + count < total && count >= 2 {
+                        assert!(r.len() < count, "non-final page is short");
+                        assert!(!r.is_empty(), "never an empty non-final page");
+                    }
+                    seen.extend(r);
+                    start += count;
+                }
+                assert_eq!(seen, (0..total).collect::<Vec<_>>(), "{total}/{count}");
+                assert_eq!(page_range(total, start, count, true).len(), 0);
+            }
+        }
+        assert_eq!(page_range(25, 10, 10, false), 10..20);
     }
 }

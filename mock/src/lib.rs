@@ -850,3 +850,38 @@ fn control(state: &AppState, method: &Method, op: &str, body: &[u8]) -> Response
         .insert("content-type", HeaderValue::from_static("application/json"));
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entity_is_named_only_as_a_whole_urn() {
+        let u = "urn:li:share:12";
+        assert!(names_entity(
+            "socialActions/urn%3Ali%3Ashare%3A12/comments",
+            None,
+            u
+        ));
+        assert!(names_entity(
+            "socialMetadata",
+            Some("ids=List(urn%3Ali%3Ashare%3A7,urn%3Ali%3Ashare%3A12)"),
+            u
+        ));
+        assert!(names_entity(
+            "videoAnalytics",
+            Some("q=entity&entity=urn%3Ali%3Ashare%3A12&type=VIEWER"),
+            u
+        ));
+        assert!(!names_entity(
+            "socialActions/urn%3Ali%3Ashare%3A123/comments",
+            None,
+            u
+        ));
+        assert!(!names_entity(
+            "socialMetadata",
+            Some("ids=List(urn%3Ali%3Ashare%3A112)"),
+            u
+        ));
+    }
+}
