@@ -1,8 +1,9 @@
 //! # linkedin-mock: a faithful stand-in for api.linkedin.com
 //!
 //! A contract, not a stub: what this server rejects, LinkedIn rejects too (headers, API
-//! version, Rest.li 2.0 syntax, scopes, admin roles, page sizes, time ranges, daily quota),
-//! and what it accepts it answers in LinkedIn's shapes with deterministic data of any size.
+//! version, Rest.li 2.0 syntax, scopes and roles per `permissions.rs`, page sizes, time
+//! ranges, daily quota), and what it accepts it answers in LinkedIn's shapes with
+//! deterministic data of any size.
 //! It shares no code with the connector.
 //!
 //! # Layout
@@ -10,6 +11,7 @@
 //! - `api.rs`: the `/rest` resources and `/oauth/v2` endpoints
 //! - `data.rs`: the deterministic data generator
 //! - `restli.rs`: the mock's own strict Rest.li 2.0 / 1.0 query parser
+//! - `permissions.rs`: the documented permission table (scopes and roles per endpoint)
 
 mod api;
 pub mod data;

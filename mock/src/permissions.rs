@@ -71,7 +71,9 @@ const STD: &str =
 /// The table. Order is the order of the connector's streams, roughly.
 pub const TABLE: &[Rule] = &[
     // organizationAcls lists the caller's own roles, so no role is needed to call it.
-    // CM/organizations/organization-access-control-by-role: rw_organization_admin.
+    // CM/organizations/organization-access-control-by-role. The search tool did not return
+    // this page's permission row; the scopes follow issue 15 (and the "Page Access
+    // management ... rw_organization_admin" line of CM/community-management-api-migration-guide).
     Rule {
         resource: "organizationAcls",
         any_of: ORG_ADMIN,
