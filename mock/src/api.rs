@@ -195,7 +195,8 @@ pub(crate) fn rest(ctx: &Ctx, path: &str, q: &Query) -> R {
         ["networkSizes", key] => network_size(ctx, key, q),
         ["organizationalEntityFollowerStatistics"] => follower_statistics(ctx, q),
         ["organizationalEntityShareStatistics"] => share_statistics(ctx, q),
-        ["organizationPageStatistics"] => page_statistics(ctx, q),
+        ["organizationPageStatistics"] => page_statistics(ctx, q, false),
+        ["brandPageStatistics"] => page_statistics(ctx, q, true),
         ["posts"] => posts(ctx, q),
         ["socialActions", key, "comments"] => comments(ctx, key, q),
         ["reactions", key] => reactions(ctx, key, q),
@@ -599,19 +600,32 @@ fn sum_stats(items: impl Iterator<Item = Value>) -> Value {
     acc
 }
 
-fn page_statistics(ctx: &Ctx, q: &Query) -> R {
-    const RES: &str = "organizationPageStatistics";
-    ctx.finder(q, "organization")?;
-    let urn = required(q, "organization")?;
+/// `organizationPageStatistics?q=organization` or, for a showcase page,
+/// `brandPageStatistics?q=brand&brand=urn:li:organizationBrand:{id}` (same answer keyed by
+/// `brand`), per community-management/organizations/page-statistics.
+fn page_statistics(ctx: &Ctx, q: &Query, brand: bool) -> R {
+    let (res, key) = if brand {
+        ("brandPageStatistics", "brand")
+    } else {
+        ("organizationPageStatistics", "organization")
+    };
+    ctx.finder(q, key)?;
+    let urn = required(q, key)?;
+    if brand != urn.starts_with("urn:li:organizationBrand:") {
+        return Err(ApiError::bad_request(&format!(
+            "Invalid {key} URN: '{urn}'"
+        )));
+    }
     let window = time_window(ctx, q, 1)?;
-    let i = ctx.authorize_org(RES, &urn, "FINDER-organization")?;
+    let method = format!("FINDER-{key}");
+    let i = ctx.authorize_org(res, &urn, &method)?;
     let ds = ctx.ds;
     if let Some((start, end, gran)) = window {
         let elements = buckets(ctx, start, end, gran, 1)
             .into_iter()
             .map(|(s, e, days)| {
                 let stats = sum_stats(days.iter().map(|d| data::page_stats(ds, i, *d)));
-                json!({"timeRange": {"start": s, "end": e}, "totalPageStatistics": stats, "organization": urn})
+                json!({"timeRange": {"start": s, "end": e}, "totalPageStatistics": stats, key: urn})
             })
             .collect();
         return Ok(stats_envelope(elements));
@@ -622,7 +636,7 @@ fn page_statistics(ctx: &Ctx, q: &Query) -> R {
     let p = "pageStatistics";
     let pv = "pageViews";
     let el = json!({
-        "organization": urn,
+        key: urn,
         "totalPageStatistics": total,
         "pageStatisticsBySeniority": facet(ds, i, 200, "seniority", urns("seniority", data::SENIORITIES, 10), p, pv),
         "pageStatisticsByFunction": facet(ds, i, 202, "function", urns("function", data::FUNCTIONS, 26), p, pv),

@@ -121,6 +121,13 @@ pub const TABLE: &[Rule] = &[
         role: Role::Administrator,
         source: "organizations/page-statistics",
     },
+    // CM/organizations/page-statistics: brandPageStatistics (showcase pages), as above.
+    Rule {
+        resource: "brandPageStatistics",
+        any_of: ORG_ADMIN,
+        role: Role::Administrator,
+        source: "organizations/page-statistics",
+    },
     // CM/shares/posts-api: r_organization_social, "Restricted to organizations in which the
     // authenticated member has one of the following company page roles: ADMINISTRATOR,
     // DIRECT_SPONSORED_CONTENT_POSTER, CONTENT_ADMIN".

@@ -1254,3 +1254,37 @@ async fn forbid_entity_refuses_every_request_naming_the_post() {
         .unwrap();
     assert_eq!(bad.status().as_u16(), 400);
 }
+
+#[tokio::test]
+async fn showcase_pages_read_brand_page_statistics() {
+    let api = start(scenario()).await;
+    let brand = "urn%3Ali%3AorganizationBrand%3A2414183";
+    let path = format!("brandPageStatistics?q=brand&brand={brand}");
+    let r = api.get(&path, &[]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.body["elements"][0]["brand"],
+        "urn:li:organizationBrand:2414183"
+    );
+    assert!(r.body["elements"][0]["totalPageStatistics"].is_object());
+    let r = api
+        .get(&path, &[("Authorization", "Bearer mock-guide-scopes")])
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.body["message"],
+        "Not enough permissions to access: brandPageStatistics.FINDER-brand.20261101"
+    );
+    // The finder takes a brand URN, not an organization URN, and vice versa.
+    let r = api
+        .get(&format!("brandPageStatistics?q=brand&brand={ORG}"), &[])
+        .await;
+    assert_eq!(r.status, 400);
+    let r = api
+        .get(
+            &format!("organizationPageStatistics?q=organization&organization={brand}"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+}
