@@ -6,6 +6,7 @@ use axum::http::HeaderMap;
 use serde_json::{json, Map, Value};
 
 use crate::data::{self, Dataset, Post, PostKind, DAY_MS};
+use crate::permissions::{self, Role, Rule};
 use crate::restli::{percent_decode, Query};
 use crate::{ApiError, AppState, Caller};
 
@@ -16,24 +17,10 @@ pub(crate) struct Ctx<'a> {
     pub version: &'a str,
     pub v2: bool,
     pub headers: &'a HeaderMap,
+    pub short_pages: bool,
 }
 
 type R = Result<Value, ApiError>;
-
-const FOLLOWER_SCOPES: &[&str] = &["r_organization_followers", "rw_organization_admin"];
-const ADMIN_SCOPES: &[&str] = &[
-    "rw_organization_admin",
-    "r_organization_admin",
-    "r_organization_social",
-];
-const SOCIAL_SCOPES: &[&str] = &["r_organization_social", "r_organization_social_feed"];
-const ENGAGEMENT_SCOPES: &[&str] = &["r_social_engagement", "r_organization_social_feed"];
-const ANY_PAGE_SCOPES: &[&str] = &[
-    "r_organization_social",
-    "r_organization_followers",
-    "rw_organization_admin",
-    "r_organization_admin",
-];
 
 impl Ctx<'_> {
     fn denied(&self, resource: &str, method: &str) -> ApiError {
@@ -43,17 +30,31 @@ impl Ctx<'_> {
         ))
     }
 
-    fn require_scope(&self, any_of: &[&str], resource: &str, method: &str) -> Result<(), ApiError> {
-        if any_of.iter().any(|s| self.caller.scopes.contains(s)) {
-            Ok(())
+    /// The scope check of the permission table's row for `resource` (any one of its scopes).
+    fn require_scope(&self, resource: &str, method: &str) -> Result<&'static Rule, ApiError> {
+        let rule = permissions::rule(resource)
+            .ok_or_else(|| ApiError::not_found(&format!("No resource found for {resource}")))?;
+        if rule.any_of.is_empty() || rule.any_of.iter().any(|s| self.caller.scopes.contains(s)) {
+            Ok(rule)
         } else {
             Err(self.denied(resource, method))
         }
     }
 
-    /// The organization index behind an organization (or showcase brand) URN the caller
-    /// administers; 403 otherwise, as LinkedIn answers for pages one does not administer.
-    fn admin_org(&self, urn: &str, resource: &str, method: &str) -> Result<u32, ApiError> {
+    /// The role check of `rule` for organization index `org`.
+    fn require_role(&self, rule: &Rule, org: u32, method: &str) -> Result<(), ApiError> {
+        match self.caller.role_on(org) {
+            Some(role) if rule.role.allows(role) => Ok(()),
+            _ if rule.role == Role::None => Ok(()),
+            _ => Err(self.denied(rule.resource, method)),
+        }
+    }
+
+    /// Scope, then the organization behind an organization (or showcase brand) URN, then
+    /// the role the table asks for on it. A page the mock does not know answers 403 where a
+    /// role is needed (as LinkedIn does for a page one does not administer), 404 otherwise.
+    fn authorize_org(&self, resource: &str, urn: &str, method: &str) -> Result<u32, ApiError> {
+        let rule = self.require_scope(resource, method)?;
         let id = urn
             .strip_prefix("urn:li:organization:")
             .or_else(|| urn.strip_prefix("urn:li:organizationBrand:"))
@@ -62,8 +63,14 @@ impl Ctx<'_> {
                 ApiError::bad_request(&format!("Invalid organizational entity URN: '{urn}'"))
             })?;
         match data::org_index(self.ds, id) {
-            Some(i) if self.caller.admin_of_all => Ok(i),
-            _ => Err(self.denied(resource, method)),
+            Some(i) => {
+                self.require_role(rule, i, method)?;
+                Ok(i)
+            }
+            None if rule.role == Role::None => {
+                Err(ApiError::not_found(&format!("{urn} does not exist")))
+            }
+            None => Err(self.denied(resource, method)),
         }
     }
 
@@ -117,9 +124,52 @@ fn required(q: &Query, key: &str) -> Result<String, ApiError> {
         .ok_or_else(|| ApiError::bad_request(&format!("Missing required parameter '{key}'")))
 }
 
-fn collection(all: Vec<Value>, start: usize, count: usize, with_total: bool, href: &str) -> Value {
+/// The indices a page `(start, count)` of `total` elements answers with.
+///
+/// Clean: `[start, start + count)`. With `--short-pages`, every non-final page (one with
+/// `start + count < total`) is `k` short (`k = count / 4`, between 1 and 3): page `j`
+/// (`j = start / count`) answers `[start - j·k, start + count - (j+1)·k)`, so the elements
+/// each page holds back open the next one, and the final page answers everything from
+/// `start - j·k` to `total` (it may hold more than `count`). A client that pages by
+/// `count` (the `next` link) until `start >= total` sees every element exactly once, in
+/// order; a client that stops at the first page shorter than `count` loses the rest.
+/// `paging.total`, `paging.count` and the links are those of the clean answer.
+pub(crate) fn page_range(
+    total: usize,
+    start: usize,
+    count: usize,
+    short: bool,
+) -> std::ops::Range<usize> {
+    let end = start.saturating_add(count).min(total);
+    if !short || count < 2 || start >= total {
+        return start.min(end)..end;
+    }
+    let k = (count / 4).clamp(1, 3);
+    let j = start / count;
+    let from = start - j * k;
+    let to = if start + count < total {
+        start + count - (j + 1) * k
+    } else {
+        total
+    };
+    from..to
+}
+
+fn collection(
+    all: Vec<Value>,
+    start: usize,
+    count: usize,
+    short: bool,
+    with_total: bool,
+    href: &str,
+) -> Value {
     let total = all.len();
-    let page: Vec<Value> = all.into_iter().skip(start).take(count).collect();
+    let range = page_range(total, start, count, short);
+    let page: Vec<Value> = all
+        .into_iter()
+        .skip(range.start)
+        .take(range.len())
+        .collect();
     let mut links = Vec::new();
     if start + count < total {
         links.push(json!({"type": "application/json", "rel": "next",
@@ -145,7 +195,8 @@ pub(crate) fn rest(ctx: &Ctx, path: &str, q: &Query) -> R {
         ["networkSizes", key] => network_size(ctx, key, q),
         ["organizationalEntityFollowerStatistics"] => follower_statistics(ctx, q),
         ["organizationalEntityShareStatistics"] => share_statistics(ctx, q),
-        ["organizationPageStatistics"] => page_statistics(ctx, q),
+        ["organizationPageStatistics"] => page_statistics(ctx, q, false),
+        ["brandPageStatistics"] => page_statistics(ctx, q, true),
         ["posts"] => posts(ctx, q),
         ["socialActions", key, "comments"] => comments(ctx, key, q),
         ["reactions", key] => reactions(ctx, key, q),
@@ -163,24 +214,15 @@ pub(crate) fn rest(ctx: &Ctx, path: &str, q: &Query) -> R {
 
 fn organization_acls(ctx: &Ctx, q: &Query) -> R {
     ctx.finder(q, "roleAssignee")?;
-    ctx.require_scope(ANY_PAGE_SCOPES, "organizationAcls", "FINDER-roleAssignee")?;
+    ctx.require_scope("organizationAcls", "FINDER-roleAssignee")?;
     let (start, count) = ctx.paging(q, 1000)?;
     let role_filter = q.scalar("role").map_err(param_err)?;
     let state_filter = q.scalar("state").map_err(param_err)?;
-    let role = if ctx.caller.admin_of_all {
-        "ADMINISTRATOR"
-    } else {
-        "ANALYST"
-    };
-    let orgs = if ctx.caller.admin_of_all {
-        ctx.ds.orgs
-    } else {
-        ctx.ds.orgs.min(1)
-    };
-    let elements: Vec<Value> = (0..orgs)
-        .filter(|_| role_filter.as_deref().is_none_or(|r| r == role))
+    let elements: Vec<Value> = (0..ctx.ds.orgs)
+        .filter_map(|i| ctx.caller.role_on(i).map(|role| (i, role)))
+        .filter(|(_, role)| role_filter.as_deref().is_none_or(|r| r == *role))
         .filter(|_| state_filter.as_deref().is_none_or(|s| s == "APPROVED"))
-        .map(|i| {
+        .map(|(i, role)| {
             json!({"roleAssignee": ctx.caller.member, "state": "APPROVED", "role": role,
                    "organization": format!("urn:li:organization:{}", data::org_id(i)),
                    "lastModified": {"actor": ctx.caller.member, "time": ctx.ds.history_start},
@@ -191,6 +233,7 @@ fn organization_acls(ctx: &Ctx, q: &Query) -> R {
         elements,
         start,
         count,
+        ctx.short_pages,
         true,
         "/rest/organizationAcls?q=roleAssignee&",
     ))
@@ -222,7 +265,7 @@ fn organization_json(ds: &Dataset, i: u32) -> Value {
 }
 
 fn organizations_batch(ctx: &Ctx, q: &Query) -> R {
-    ctx.require_scope(ANY_PAGE_SCOPES, "organizations", "BATCH_GET")?;
+    let rule = ctx.require_scope("organizations", "BATCH_GET")?;
     let ids = q
         .list("ids")
         .map_err(param_err)?
@@ -239,7 +282,7 @@ fn organizations_batch(ctx: &Ctx, q: &Query) -> R {
             .ok()
             .and_then(|id| data::org_index(ctx.ds, id));
         match idx {
-            Some(i) if ctx.caller.admin_of_all => {
+            Some(i) if ctx.require_role(rule, i, "BATCH_GET").is_ok() => {
                 results.insert(raw.clone(), organization_json(ctx.ds, i));
                 statuses.insert(raw, json!(200));
             }
@@ -258,15 +301,13 @@ fn organizations_batch(ctx: &Ctx, q: &Query) -> R {
 }
 
 fn organization_get(ctx: &Ctx, id: &str) -> R {
-    ctx.require_scope(ANY_PAGE_SCOPES, "organizations", "GET")?;
+    let rule = ctx.require_scope("organizations", "GET")?;
     let i = id
         .parse::<u64>()
         .ok()
         .and_then(|n| data::org_index(ctx.ds, n))
         .ok_or_else(|| ApiError::not_found(&format!("Organization {id} does not exist")))?;
-    if !ctx.caller.admin_of_all {
-        return Err(ctx.denied("organizations", "GET"));
-    }
+    ctx.require_role(rule, i, "GET")?;
     Ok(organization_json(ctx.ds, i))
 }
 
@@ -277,8 +318,7 @@ fn network_size(ctx: &Ctx, key: &str, q: &Query) -> R {
     if edge != "COMPANY_FOLLOWED_BY_MEMBER" && edge != "CompanyFollowedByMember" {
         return Err(ApiError::bad_request(&format!("Invalid edgeType '{edge}'")));
     }
-    ctx.require_scope(FOLLOWER_SCOPES, "networkSizes", "GET")?;
-    let i = ctx.admin_org(&urn, "networkSizes", "GET")?;
+    let i = ctx.authorize_org("networkSizes", &urn, "GET")?;
     let last = available_until(ctx, 2);
     let mut size = 5_000 + (data::hash(ctx.ds.seed, &[92, u64::from(i)]) % 50_000) as i64;
     let mut day = ctx.ds.history_start;
@@ -424,8 +464,7 @@ fn follower_statistics(ctx: &Ctx, q: &Query) -> R {
     ctx.finder(q, "organizationalEntity")?;
     let urn = required(q, "organizationalEntity")?;
     let window = time_window(ctx, q, 2)?;
-    ctx.require_scope(FOLLOWER_SCOPES, RES, "FINDER-organizationalEntity")?;
-    let i = ctx.admin_org(&urn, RES, "FINDER-organizationalEntity")?;
+    let i = ctx.authorize_org(RES, &urn, "FINDER-organizationalEntity")?;
     let ds = ctx.ds;
     if let Some((start, end, gran)) = window {
         let elements = buckets(ctx, start, end, gran, 2)
@@ -464,12 +503,7 @@ fn share_statistics(ctx: &Ctx, q: &Query) -> R {
     ctx.finder(q, "organizationalEntity")?;
     let urn = required(q, "organizationalEntity")?;
     let window = time_window(ctx, q, 1)?;
-    ctx.require_scope(
-        &["r_organization_social", "rw_organization_admin"],
-        RES,
-        "FINDER-organizationalEntity",
-    )?;
-    let i = ctx.admin_org(&urn, RES, "FINDER-organizationalEntity")?;
+    let i = ctx.authorize_org(RES, &urn, "FINDER-organizationalEntity")?;
     let ds = ctx.ds;
     let shares = q.list("shares").map_err(param_err)?;
     let ugc = q.list("ugcPosts").map_err(param_err)?;
@@ -566,20 +600,32 @@ fn sum_stats(items: impl Iterator<Item = Value>) -> Value {
     acc
 }
 
-fn page_statistics(ctx: &Ctx, q: &Query) -> R {
-    const RES: &str = "organizationPageStatistics";
-    ctx.finder(q, "organization")?;
-    let urn = required(q, "organization")?;
+/// `organizationPageStatistics?q=organization` or, for a showcase page,
+/// `brandPageStatistics?q=brand&brand=urn:li:organizationBrand:{id}` (same answer keyed by
+/// `brand`), per community-management/organizations/page-statistics.
+fn page_statistics(ctx: &Ctx, q: &Query, brand: bool) -> R {
+    let (res, key) = if brand {
+        ("brandPageStatistics", "brand")
+    } else {
+        ("organizationPageStatistics", "organization")
+    };
+    ctx.finder(q, key)?;
+    let urn = required(q, key)?;
+    if brand != urn.starts_with("urn:li:organizationBrand:") {
+        return Err(ApiError::bad_request(&format!(
+            "Invalid {key} URN: '{urn}'"
+        )));
+    }
     let window = time_window(ctx, q, 1)?;
-    ctx.require_scope(ADMIN_SCOPES, RES, "FINDER-organization")?;
-    let i = ctx.admin_org(&urn, RES, "FINDER-organization")?;
+    let method = format!("FINDER-{key}");
+    let i = ctx.authorize_org(res, &urn, &method)?;
     let ds = ctx.ds;
     if let Some((start, end, gran)) = window {
         let elements = buckets(ctx, start, end, gran, 1)
             .into_iter()
             .map(|(s, e, days)| {
                 let stats = sum_stats(days.iter().map(|d| data::page_stats(ds, i, *d)));
-                json!({"timeRange": {"start": s, "end": e}, "totalPageStatistics": stats, "organization": urn})
+                json!({"timeRange": {"start": s, "end": e}, "totalPageStatistics": stats, key: urn})
             })
             .collect();
         return Ok(stats_envelope(elements));
@@ -590,7 +636,7 @@ fn page_statistics(ctx: &Ctx, q: &Query) -> R {
     let p = "pageStatistics";
     let pv = "pageViews";
     let el = json!({
-        "organization": urn,
+        key: urn,
         "totalPageStatistics": total,
         "pageStatisticsBySeniority": facet(ds, i, 200, "seniority", urns("seniority", data::SENIORITIES, 10), p, pv),
         "pageStatisticsByFunction": facet(ds, i, 202, "function", urns("function", data::FUNCTIONS, 26), p, pv),
@@ -653,15 +699,15 @@ fn posts(ctx: &Ctx, q: &Query) -> R {
         Some("CREATED") => true,
         Some(other) => return Err(ApiError::bad_request(&format!("Invalid sortBy '{other}'"))),
     };
-    ctx.require_scope(SOCIAL_SCOPES, "posts", "FINDER-author")?;
-    let i = ctx.admin_org(&author, "posts", "FINDER-author")?;
+    let i = ctx.authorize_org("posts", &author, "FINDER-author")?;
     // Only the requested page is serialised, so large datasets stay cheap.
     let all = ctx.ds.posts(i, ctx.now, sort_created);
     let total = all.len();
+    let range = page_range(total, start, count, ctx.short_pages);
     let page: Vec<Value> = all
         .iter()
-        .skip(start)
-        .take(count)
+        .skip(range.start)
+        .take(range.len())
         .map(|p| post_json(ctx.ds, p))
         .collect();
     let mut links = Vec::new();
@@ -686,16 +732,16 @@ fn owned_post(ctx: &Ctx, urn: &str, resource: &str, method: &str) -> Result<Post
         .post_by_num(num, ctx.now)
         .filter(|p| p.urn() == urn)
         .ok_or_else(|| ApiError::not_found(&format!("{urn} does not exist")))?;
-    if !ctx.caller.admin_of_all {
-        return Err(ctx.denied(resource, method));
-    }
+    let rule = permissions::rule(resource)
+        .ok_or_else(|| ApiError::not_found(&format!("No resource found for {resource}")))?;
+    ctx.require_role(rule, post.org, method)?;
     Ok(post)
 }
 
 fn comments(ctx: &Ctx, key: &str, q: &Query) -> R {
     let urn = ctx.path_key(key)?;
     let (start, count) = ctx.paging(q, 100)?;
-    ctx.require_scope(ENGAGEMENT_SCOPES, "socialActions", "GET_ALL")?;
+    ctx.require_scope("socialActions", "GET_ALL")?;
     let post = owned_post(ctx, &urn, "socialActions", "GET_ALL")?;
     let activity = format!("urn:li:activity:{}", post.num);
     let elements: Vec<Value> = ctx
@@ -721,6 +767,7 @@ fn comments(ctx: &Ctx, key: &str, q: &Query) -> R {
         elements,
         start,
         count,
+        ctx.short_pages,
         true,
         &format!("/rest/socialActions/{key}/comments?"),
     ))
@@ -740,7 +787,7 @@ fn reactions(ctx: &Ctx, key: &str, q: &Query) -> R {
         Some("(value:CHRONOLOGICAL)" | "(value:RELEVANCE)") => false,
         Some(s) => return Err(ApiError::bad_request(&format!("Invalid sort '{s}'"))),
     };
-    ctx.require_scope(ENGAGEMENT_SCOPES, "reactions", "FINDER-entity")?;
+    ctx.require_scope("reactions", "FINDER-entity")?;
     let post = owned_post(ctx, &urn, "reactions", "FINDER-entity")?;
     let activity = format!("urn:li:activity:{}", post.num);
     let mut list = ctx.ds.reactions(&post, ctx.now);
@@ -764,6 +811,7 @@ fn reactions(ctx: &Ctx, key: &str, q: &Query) -> R {
         elements,
         start,
         count,
+        ctx.short_pages,
         true,
         &format!("/rest/reactions/{key}?q=entity&"),
     ))
@@ -779,7 +827,7 @@ fn social_metadata(ctx: &Ctx, q: &Query) -> R {
             "Too many ids: at most 100 per BATCH_GET",
         ));
     }
-    ctx.require_scope(ENGAGEMENT_SCOPES, "socialMetadata", "BATCH_GET")?;
+    ctx.require_scope("socialMetadata", "BATCH_GET")?;
     let (mut results, mut statuses, mut errors) = (Map::new(), Map::new(), Map::new());
     for urn in ids {
         match owned_post(ctx, &urn, "socialMetadata", "BATCH_GET") {
@@ -831,11 +879,7 @@ fn video_analytics(ctx: &Ctx, q: &Query) -> R {
             )))
         }
     }
-    ctx.require_scope(
-        &["r_organization_social"],
-        "videoAnalytics",
-        "FINDER-entity",
-    )?;
+    ctx.require_scope("videoAnalytics", "FINDER-entity")?;
     if !urn.starts_with("urn:li:ugcPost:") {
         return Err(ApiError::bad_request(
             "entity must be a ugcPost URN that contains a video",
@@ -899,7 +943,14 @@ fn taxonomy(ctx: &Ctx, q: &Query, kind: &str, table: &[(u64, &str)]) -> R {
                                   "name": {"localized": {"en_US": name}}})
         })
         .collect();
-    Ok(collection(elements, start, count, true, "?"))
+    Ok(collection(
+        elements,
+        start,
+        count,
+        ctx.short_pages,
+        true,
+        "?",
+    ))
 }
 
 fn form(body: &[u8]) -> Vec<(String, String)> {
@@ -978,5 +1029,50 @@ pub(crate) fn oauth(state: &AppState, op: &str, body: &[u8]) -> R {
             })
         }
         _ => Err(ApiError::not_found("Unknown OAuth endpoint")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_range;
+
+    #[test]
+    fn short_pages_cover_every_index_once_when_paged_by_count() {
+        for total in 0..60 {
+            for count in 1..13 {
+                let mut seen = Vec::new();
+                let mut start = 0;
+                while start < total {
+                    let r = page_range(total, start, count, true);
+                    if start + count < total && count >= 2 {
+                        assert!(r.len() < count, "non-final page is short");
+                        assert!(!r.is_empty(), "never an empty non-final page");
+                    }
+                    seen.extend(r);
+                    start += count;
+                }
+                assert_eq!(seen, (0..total).collect::<Vec<_>>(), "{total}/{count}");
+                assert_eq!(page_range(total, start, count, true).len(), 0);
+            }
+        }
+        assert_eq!(page_range(25, 10, 10, false), 10..20);
+    }
+
+    #[test]
+    fn short_pages_lose_nothing_for_a_client_that_advances_by_what_it_received() {
+        // Such a client sees some elements twice (pages start before `start`), never a gap.
+        for total in 1..60 {
+            for count in 1..13 {
+                let mut seen = std::collections::BTreeSet::new();
+                let mut start = 0;
+                while start < total {
+                    let r = page_range(total, start, count, true);
+                    assert!(r.start <= start && !r.is_empty(), "{total}/{count}@{start}");
+                    start += r.len();
+                    seen.extend(r);
+                }
+                assert_eq!(seen.len(), total, "{total}/{count}");
+            }
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! # linkedin-mock: a faithful stand-in for api.linkedin.com
 //!
 //! A contract, not a stub: what this server rejects, LinkedIn rejects too (headers, API
-//! version, Rest.li 2.0 syntax, scopes, admin roles, page sizes, time ranges, daily quota),
-//! and what it accepts it answers in LinkedIn's shapes with deterministic data of any size.
+//! version, Rest.li 2.0 syntax, scopes and roles per `permissions.rs`, page sizes, time
+//! ranges, daily quota), and what it accepts it answers in LinkedIn's shapes with
+//! deterministic data of any size.
 //! It shares no code with the connector.
 //!
 //! # Layout
@@ -10,9 +11,11 @@
 //! - `api.rs`: the `/rest` resources and `/oauth/v2` endpoints
 //! - `data.rs`: the deterministic data generator
 //! - `restli.rs`: the mock's own strict Rest.li 2.0 / 1.0 query parser
+//! - `permissions.rs`: the documented permission table (scopes and roles per endpoint)
 
 mod api;
 pub mod data;
+pub mod permissions;
 pub mod restli;
 
 use std::collections::BTreeMap;
@@ -49,6 +52,8 @@ pub struct Scenario {
     pub versions: Option<Vec<String>>,
     /// How long a "slow" fault stalls before answering.
     pub slow_ms: u64,
+    /// Paged finders return short non-final pages (see `api::page_range`).
+    pub short_pages: bool,
 }
 
 impl Default for Scenario {
@@ -66,6 +71,7 @@ impl Default for Scenario {
             quota: None,
             versions: None,
             slow_ms: 30_000,
+            short_pages: false,
         }
     }
 }
@@ -146,6 +152,8 @@ struct Mutable {
     rng: u64,
     stats: BTreeMap<String, BTreeMap<u16, u64>>,
     total: u64,
+    /// Entities (post URNs) the member may not read: `forbid-entity` faults.
+    forbidden: Vec<String>,
 }
 
 pub(crate) struct AppState {
@@ -265,35 +273,75 @@ impl ApiError {
     }
 }
 
-/// Who is calling: the token's scopes and which organizations it administers.
+/// Who is calling: the token's scopes and which organizations it holds a role on.
 pub(crate) struct Caller {
     pub scopes: &'static [&'static str],
+    /// ADMINISTRATOR of every organization; otherwise ANALYST of the first one only.
     pub admin_of_all: bool,
     pub member: &'static str,
 }
 
+impl Caller {
+    /// The caller's role on organization index `org`, if any.
+    pub fn role_on(&self, org: u32) -> Option<&'static str> {
+        if self.admin_of_all {
+            Some("ADMINISTRATOR")
+        } else if org == 0 {
+            Some("ANALYST")
+        } else {
+            None
+        }
+    }
+}
+
+/// The Community Management product's scopes (w_ ones included: a real token made for the
+/// product carries them), plus the two the widely shared setup guide names.
 const ALL_SCOPES: &[&str] = &[
+    "r_organization_social",
+    "w_organization_social",
+    "r_organization_social_feed",
+    "w_organization_social_feed",
+    "rw_organization_admin",
+    "r_organization_admin",
+    "r_organization_followers",
+    "r_social_engagement",
+];
+const NO_FOLLOWERS_SCOPES: &[&str] = &["r_organization_social", "r_social_engagement"];
+/// Exactly what the widely shared setup guide tells people to pick: no admin scope.
+const GUIDE_SCOPES: &[&str] = &[
     "r_organization_social",
     "r_organization_followers",
     "r_social_engagement",
-    "rw_organization_admin",
-    "r_organization_admin",
-    "r_organization_social_feed",
 ];
-const NO_FOLLOWERS_SCOPES: &[&str] = &["r_organization_social", "r_social_engagement"];
+const ADMIN_ONLY_SCOPES: &[&str] = &["rw_organization_admin"];
+const SOCIAL_ONLY_SCOPES: &[&str] = &["r_organization_social"];
+
+/// The valid tokens, for `/__mock/info` and the README.
+pub const TOKENS: &[&str] = &[
+    "mock-token",
+    "mock-guide-scopes",
+    "mock-admin-only",
+    "mock-social-only",
+    "mock-no-followers-scope",
+    "mock-not-admin",
+    "mock-expired",
+    "mock-revoked",
+];
 
 fn caller_for(token: &str) -> Result<Caller, ApiError> {
+    let admin = |scopes, member| {
+        Ok(Caller {
+            scopes,
+            admin_of_all: true,
+            member,
+        })
+    };
     match token {
-        "mock-token" => Ok(Caller {
-            scopes: ALL_SCOPES,
-            admin_of_all: true,
-            member: "urn:li:person:mockAdmin1",
-        }),
-        "mock-no-followers-scope" => Ok(Caller {
-            scopes: NO_FOLLOWERS_SCOPES,
-            admin_of_all: true,
-            member: "urn:li:person:mockAdmin2",
-        }),
+        "mock-token" => admin(ALL_SCOPES, "urn:li:person:mockAdmin1"),
+        "mock-no-followers-scope" => admin(NO_FOLLOWERS_SCOPES, "urn:li:person:mockAdmin2"),
+        "mock-guide-scopes" => admin(GUIDE_SCOPES, "urn:li:person:mockAdmin4"),
+        "mock-admin-only" => admin(ADMIN_ONLY_SCOPES, "urn:li:person:mockAdmin5"),
+        "mock-social-only" => admin(SOCIAL_ONLY_SCOPES, "urn:li:person:mockAdmin6"),
         "mock-not-admin" => Ok(Caller {
             scopes: ALL_SCOPES,
             admin_of_all: false,
@@ -579,6 +627,13 @@ fn route(
     let caller = caller_for(&token)?;
     let version = check_version(state, headers)?;
     count_quota(state)?;
+    let forbidden = state.lock().forbidden.clone();
+    if let Some(urn) = forbidden
+        .iter()
+        .find(|urn| names_entity(resource_path, query, urn))
+    {
+        return Err(refused_entity(resource_path, &q, urn));
+    }
     let ctx = api::Ctx {
         ds: &state.dataset,
         now: state.now(),
@@ -586,8 +641,43 @@ fn route(
         version: &version,
         v2,
         headers,
+        short_pages: state.scenario.short_pages,
     };
     api::rest(&ctx, resource_path, &q)
+}
+
+/// Whether the request names `urn` in its path or query (percent-decoded), as a whole URN:
+/// `urn:li:share:12` is not named by `urn:li:share:123`.
+fn names_entity(path: &str, query: Option<&str>, urn: &str) -> bool {
+    let decode = |s: &str| restli::percent_decode(s).unwrap_or_else(|| s.to_string());
+    let text = format!("{}?{}", decode(path), decode(query.unwrap_or("")));
+    let id_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    text.match_indices(urn).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + urn.len()..].chars().next();
+        !before.is_some_and(id_char) && !after.is_some_and(id_char)
+    })
+}
+
+/// LinkedIn's 403 for a request naming an entity the member may not read. A batch or list
+/// naming it fails whole. Per-post share statistics answer with the observed
+/// "Unpermitted fields ... [/shares[n]]" message
+/// (https://learn.microsoft.com/en-us/answers/questions/1331917); elsewhere the message is
+/// the documented "Not enough permissions to access <urn>"
+/// (https://learn.microsoft.com/en-us/linkedin/compliance/announcements/data-restrictions).
+fn refused_entity(resource_path: &str, q: &restli::Query, urn: &str) -> ApiError {
+    if resource_path == "organizationalEntityShareStatistics" {
+        for field in ["shares", "ugcPosts"] {
+            if let Ok(Some(list)) = q.list(field) {
+                if let Some(n) = list.iter().position(|u| u == urn) {
+                    return ApiError::forbidden(&format!(
+                        "Unpermitted fields present in PARAMETER: Data Processing Exception while processing fields [/{field}[{n}]]"
+                    ));
+                }
+            }
+        }
+    }
+    ApiError::forbidden(&format!("Not enough permissions to access {urn}"))
 }
 
 fn check_version(state: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
@@ -660,7 +750,9 @@ fn control(state: &AppState, method: &Method, op: &str, body: &[u8]) -> Response
                     "history_start": state.dataset.history_start,
                 },
                 "quota": state.scenario.quota,
-                "tokens": ["mock-token", "mock-expired", "mock-revoked", "mock-no-followers-scope", "mock-not-admin"],
+                "short_pages": state.scenario.short_pages,
+                "forbidden": state.lock().forbidden.clone(),
+                "tokens": TOKENS,
             })
         }
         ("GET", "stats") => {
@@ -689,7 +781,23 @@ fn control(state: &AppState, method: &Method, op: &str, body: &[u8]) -> Response
                 v => vec![v.clone()],
             };
             let mut added = Vec::new();
+            let mut forbid = Vec::new();
             for f in list {
+                if f.get("fault").and_then(Value::as_str) == Some("forbid-entity") {
+                    match f.get("entity").and_then(Value::as_str) {
+                        Some(e) if !e.is_empty() => forbid.push(e.to_string()),
+                        _ => {
+                            return plain(
+                                400,
+                                Body::from(
+                                    json!({"error": "forbid-entity needs 'entity': a URN"})
+                                        .to_string(),
+                                ),
+                            )
+                        }
+                    }
+                    continue;
+                }
                 let Some(fault) = f
                     .get("fault")
                     .and_then(Value::as_str)
@@ -718,7 +826,8 @@ fn control(state: &AppState, method: &Method, op: &str, body: &[u8]) -> Response
             }
             let mut m = state.lock();
             m.faults.extend(added);
-            json!({"pending": m.faults.len()})
+            m.forbidden.extend(forbid);
+            json!({"pending": m.faults.len(), "forbidden": m.forbidden})
         }
         ("DELETE", "quota") => {
             // What midnight UTC does to the quota, without moving the clock.
@@ -726,7 +835,9 @@ fn control(state: &AppState, method: &Method, op: &str, body: &[u8]) -> Response
             json!({"used": 0})
         }
         ("DELETE", "faults") => {
-            state.lock().faults.clear();
+            let mut m = state.lock();
+            m.faults.clear();
+            m.forbidden.clear();
             json!({"pending": 0})
         }
         _ => {
@@ -740,4 +851,39 @@ fn control(state: &AppState, method: &Method, op: &str, body: &[u8]) -> Response
     r.headers_mut()
         .insert("content-type", HeaderValue::from_static("application/json"));
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entity_is_named_only_as_a_whole_urn() {
+        let u = "urn:li:share:12";
+        assert!(names_entity(
+            "socialActions/urn%3Ali%3Ashare%3A12/comments",
+            None,
+            u
+        ));
+        assert!(names_entity(
+            "socialMetadata",
+            Some("ids=List(urn%3Ali%3Ashare%3A7,urn%3Ali%3Ashare%3A12)"),
+            u
+        ));
+        assert!(names_entity(
+            "videoAnalytics",
+            Some("q=entity&entity=urn%3Ali%3Ashare%3A12&type=VIEWER"),
+            u
+        ));
+        assert!(!names_entity(
+            "socialActions/urn%3Ali%3Ashare%3A123/comments",
+            None,
+            u
+        ));
+        assert!(!names_entity(
+            "socialMetadata",
+            Some("ids=List(urn%3Ali%3Ashare%3A112)"),
+            u
+        ));
+    }
 }

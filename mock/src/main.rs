@@ -44,6 +44,10 @@ struct Args {
     /// How long a "slow" fault stalls, in milliseconds.
     #[arg(long, default_value_t = 30_000)]
     slow_ms: u64,
+    /// Paged finders return fewer than `count` elements on non-final pages (the held-back
+    /// elements open the next page); `paging.total` and links stay right.
+    #[arg(long)]
+    short_pages: bool,
 }
 
 #[tokio::main]
@@ -78,6 +82,7 @@ async fn main() -> std::process::ExitCode {
         quota: args.quota,
         versions: args.versions,
         slow_ms: args.slow_ms,
+        short_pages: args.short_pages,
     };
     let listener = match tokio::net::TcpListener::bind(&args.addr).await {
         Ok(l) => l,

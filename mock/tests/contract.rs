@@ -357,6 +357,7 @@ async fn scope_and_role_rules() {
     assert_eq!(r.status, 403);
     assert_eq!(r.body["serviceErrorCode"], 100);
     assert_eq!(r.body["message"], "Not enough permissions to access: organizationalEntityFollowerStatistics.FINDER-organizationalEntity.20261101");
+    // networkSizes documents no permission: any valid token reads any page's count.
     assert_eq!(
         api.get(
             &format!("networkSizes/{ORG}?edgeType=COMPANY_FOLLOWED_BY_MEMBER"),
@@ -364,7 +365,7 @@ async fn scope_and_role_rules() {
         )
         .await
         .status,
-        403
+        200
     );
     assert_eq!(
         api.get(
@@ -851,4 +852,439 @@ async fn large_datasets_are_generated_on_the_fly() {
         .get(&format!("socialActions/{oldest}/comments?count=100"), &[])
         .await;
     assert_eq!(c.body["paging"]["total"], 100);
+}
+
+/// Percent-encodes a URN for a path key or a `List(...)` value.
+fn enc(urn: &str) -> String {
+    urn.replace(':', "%3A")
+        .replace('(', "%28")
+        .replace(')', "%29")
+        .replace(',', "%2C")
+}
+
+/// The first page's posts (as `mock-token` sees them): a share, a video ugcPost and another.
+async fn sample_posts(api: &Api) -> (String, String, String) {
+    let posts = api
+        .get(
+            &format!("posts?q=author&author={ORG}&count=100"),
+            &[("X-RestLi-Method", "FINDER")],
+        )
+        .await;
+    let ids: Vec<(String, bool)> = posts.body["elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap().to_string(),
+                p["content"]["media"]["id"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("urn:li:video:")),
+            )
+        })
+        .collect();
+    let share = ids.iter().find(|(i, _)| i.starts_with("urn:li:share:"));
+    let video = ids.iter().find(|(_, v)| *v);
+    let share = share.unwrap().0.clone();
+    let other = ids.iter().find(|(i, _)| *i != share).unwrap().0.clone();
+    (share, video.unwrap().0.clone(), other)
+}
+
+/// Each token against one request per endpoint, as mock/src/permissions.rs and the README
+/// say. A batch answers 200 with per-key statuses; the key's status is what counts.
+#[tokio::test]
+async fn every_token_against_every_endpoint_follows_the_permission_table() {
+    let api = start(scenario()).await;
+    let (share, video, _) = sample_posts(&api).await;
+    let geo = linkedin_mock::data::GEOS[0].0;
+    let endpoints: Vec<(&str, String, Option<String>)> = vec![
+        ("acls", "organizationAcls?q=roleAssignee".into(), None),
+        ("lookup", "organizations/2414183".into(), None),
+        (
+            "lookup-batch",
+            "organizations?ids=List(2414183)".into(),
+            Some("2414183".into()),
+        ),
+        (
+            "networkSizes",
+            format!("networkSizes/{ORG}?edgeType=COMPANY_FOLLOWED_BY_MEMBER"),
+            None,
+        ),
+        ("followers", follower_stats(""), None),
+        (
+            "shares",
+            format!("organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity={ORG}"),
+            None,
+        ),
+        (
+            "pages",
+            format!("organizationPageStatistics?q=organization&organization={ORG}"),
+            None,
+        ),
+        (
+            "per-post",
+            format!("organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity={ORG}&shares=List({})", enc(&share)),
+            None,
+        ),
+        ("posts", format!("posts?q=author&author={ORG}&count=5"), None),
+        (
+            "comments",
+            format!("socialActions/{}/comments", enc(&share)),
+            None,
+        ),
+        (
+            "reactions",
+            format!("reactions/(entity:{})?q=entity", enc(&share)),
+            None,
+        ),
+        (
+            "socialMetadata",
+            format!("socialMetadata?ids=List({})", enc(&share)),
+            Some(share.clone()),
+        ),
+        (
+            "videoAnalytics",
+            format!("videoAnalytics?q=entity&entity={}&type=VIDEO_VIEW", enc(&video)),
+            None,
+        ),
+        ("geo", format!("geo?ids=List({geo})"), Some(geo.to_string())),
+        ("functions", "functions?count=5".into(), None),
+        ("seniorities", "seniorities?count=5".into(), None),
+        ("industries", "industries?count=5".into(), None),
+    ];
+    // Expected statuses in the order of `endpoints`.
+    const ALL_OK: [u16; 17] = [200; 17];
+    const SOCIAL: [u16; 17] = [
+        403, 403, 403, 200, 403, 403, 403, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200,
+    ];
+    const ADMIN: [u16; 17] = [
+        200, 200, 200, 200, 200, 200, 200, 200, 403, 403, 403, 403, 403, 200, 200, 200, 200,
+    ];
+    // ANALYST of the page: scopes are all there, the role is not.
+    const ANALYST: [u16; 17] = [
+        200, 403, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 200, 200, 200,
+    ];
+    let tokens: [(&str, [u16; 17]); 6] = [
+        ("mock-token", ALL_OK),
+        ("mock-guide-scopes", SOCIAL),
+        ("mock-social-only", SOCIAL),
+        ("mock-no-followers-scope", SOCIAL),
+        ("mock-admin-only", ADMIN),
+        ("mock-not-admin", ANALYST),
+    ];
+    for (token, expected) in tokens {
+        let auth = format!("Bearer {token}");
+        for ((name, path, key), want) in endpoints.iter().zip(expected) {
+            let r = api
+                .get(
+                    path,
+                    &[
+                        ("Authorization", auth.as_str()),
+                        ("X-RestLi-Method", "FINDER"),
+                    ],
+                )
+                .await;
+            let got = match key {
+                Some(k) if r.status == 200 => r.body["statuses"][k].as_u64().unwrap() as u16,
+                _ => r.status,
+            };
+            assert_eq!(got, want, "{token} on {name}: {}", r.body);
+            if r.status == 403 {
+                assert_eq!(r.body["code"], "ACCESS_DENIED", "{token} on {name}");
+                assert_eq!(r.body["serviceErrorCode"], 100);
+                assert!(r.body["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Not enough permissions to access: "));
+            }
+        }
+    }
+    let r = api
+        .get(
+            &format!("posts?q=author&author={ORG}"),
+            &[
+                ("Authorization", "Bearer mock-admin-only"),
+                ("X-RestLi-Method", "FINDER"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.body,
+        json!({"status": 403, "serviceErrorCode": 100, "code": "ACCESS_DENIED",
+               "message": "Not enough permissions to access: posts.FINDER-author.20261101"})
+    );
+}
+
+#[tokio::test]
+async fn introspection_reports_each_tokens_exact_scopes() {
+    let api = start(scenario()).await;
+    for (token, scopes) in [
+        (
+            "mock-guide-scopes",
+            "r_organization_social,r_organization_followers,r_social_engagement",
+        ),
+        ("mock-admin-only", "rw_organization_admin"),
+        ("mock-social-only", "r_organization_social"),
+    ] {
+        let i = api
+            .form(
+                "introspectToken",
+                &format!("client_id=mock-client&client_secret=mock-secret&token={token}"),
+            )
+            .await;
+        assert_eq!(i.body["active"], true, "{token}");
+        assert_eq!(i.body["scope"], scopes, "{token}");
+    }
+    let i = api
+        .form(
+            "introspectToken",
+            "client_id=mock-client&client_secret=mock-secret&token=mock-token",
+        )
+        .await;
+    let all = i.body["scope"].as_str().unwrap();
+    for s in [
+        "rw_organization_admin",
+        "r_organization_admin",
+        "r_organization_social",
+        "r_organization_social_feed",
+    ] {
+        assert!(all.split(',').any(|x| x == s), "mock-token lacks {s}");
+    }
+}
+
+/// Pages `path` (which ends in `?` or `&`) by `count`; returns the ids in order and whether
+/// any non-final page was short. `stop_on_short` models the client that stops there.
+async fn page_ids(
+    api: &Api,
+    path: &str,
+    count: usize,
+    id: &str,
+    stop_on_short: bool,
+) -> (Vec<String>, bool) {
+    let mut ids = Vec::new();
+    let mut start = 0;
+    let mut saw_short = false;
+    loop {
+        let r = api
+            .get(
+                &format!("{path}start={start}&count={count}"),
+                &[("X-RestLi-Method", "FINDER")],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let total = r.body["paging"]["total"].as_u64().unwrap() as usize;
+        assert_eq!(r.body["paging"]["count"], count as u64);
+        let has_next = r.body["paging"]["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["rel"] == "next");
+        assert_eq!(
+            has_next,
+            start + count < total,
+            "next link at start={start}"
+        );
+        let els = r.body["elements"].as_array().unwrap();
+        let short = els.len() < count && start + count < total;
+        saw_short |= short;
+        ids.extend(els.iter().map(|e| e[id].as_str().unwrap().to_string()));
+        start += count;
+        if start >= total || (stop_on_short && els.len() < count) {
+            break;
+        }
+    }
+    (ids, saw_short)
+}
+
+#[tokio::test]
+async fn short_pages_hold_elements_back_but_lose_none() {
+    let shape = Scenario {
+        posts_per_org: 25,
+        comments_per_post: 23,
+        ..scenario()
+    };
+    let clean = start(shape.clone()).await;
+    let short = start(Scenario {
+        short_pages: true,
+        ..shape
+    })
+    .await;
+    let posts = format!("posts?q=author&author={ORG}&");
+    let (want, clean_short) = page_ids(&clean, &posts, 10, "id", false).await;
+    assert_eq!(want.len(), 25);
+    assert!(!clean_short);
+    let (got, saw_short) = page_ids(&short, &posts, 10, "id", false).await;
+    assert!(saw_short, "non-final pages are short");
+    assert_eq!(got, want, "paging to total: every post once, in order");
+    let (stopped, _) = page_ids(&short, &posts, 10, "id", true).await;
+    assert!(
+        stopped.len() < want.len(),
+        "stopping on a short page loses posts"
+    );
+    // The same for comments (a collection with a `total`), on the oldest post (all its
+    // comments have arrived).
+    let comments = format!("socialActions/{}/comments?", enc(want.last().unwrap()));
+    let (want_c, _) = page_ids(&clean, &comments, 5, "id", false).await;
+    let (got_c, saw_short) = page_ids(&short, &comments, 5, "id", false).await;
+    assert_eq!(want_c.len(), 23);
+    assert!(saw_short);
+    assert_eq!(got_c, want_c);
+    // The last page carries what the two short pages held back (2 + 2) after its own 5.
+    let last = short
+        .get(
+            &format!("{posts}start=20&count=10"),
+            &[("X-RestLi-Method", "FINDER")],
+        )
+        .await;
+    assert_eq!(last.body["elements"].as_array().unwrap().len(), 9);
+    let info = short
+        .control(reqwest::Method::GET, "info", Value::Null)
+        .await;
+    assert_eq!(info["short_pages"], true);
+}
+
+#[tokio::test]
+async fn forbid_entity_refuses_every_request_naming_the_post() {
+    let api = start(scenario()).await;
+    let (share, video, other) = sample_posts(&api).await;
+    let set = api
+        .control(
+            reqwest::Method::POST,
+            "faults",
+            json!([{"fault": "forbid-entity", "entity": share}, {"fault": "forbid-entity", "entity": video}]),
+        )
+        .await;
+    assert_eq!(set["forbidden"], json!([share, video]));
+    let stats = format!(
+        "organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity={ORG}"
+    );
+    let denied = |r: &Resp| {
+        assert_eq!(r.status, 403, "{}", r.body);
+        assert_eq!(r.body["code"], "ACCESS_DENIED");
+        assert_eq!(r.body["serviceErrorCode"], 100);
+    };
+    // In a path.
+    let r = api
+        .get(&format!("socialActions/{}/comments", enc(&share)), &[])
+        .await;
+    denied(&r);
+    assert_eq!(
+        r.body["message"],
+        format!("Not enough permissions to access {share}")
+    );
+    denied(
+        &api.get(&format!("reactions/(entity:{})?q=entity", enc(&share)), &[])
+            .await,
+    );
+    // In a parameter.
+    denied(
+        &api.get(
+            &format!(
+                "videoAnalytics?q=entity&entity={}&type=VIDEO_VIEW",
+                enc(&video)
+            ),
+            &[],
+        )
+        .await,
+    );
+    // In a List: the whole batch fails, naming the index.
+    let r = api
+        .get(
+            &format!("{stats}&shares=List({},{})", enc(&other), enc(&share)),
+            &[],
+        )
+        .await;
+    denied(&r);
+    assert_eq!(
+        r.body["message"],
+        "Unpermitted fields present in PARAMETER: Data Processing Exception while processing fields [/shares[1]]"
+    );
+    denied(
+        &api.get(
+            &format!("socialMetadata?ids=List({},{})", enc(&other), enc(&share)),
+            &[],
+        )
+        .await,
+    );
+    // Requests that do not name it still work, and the post list still lists it.
+    assert_eq!(
+        api.get(&format!("socialActions/{}/comments", enc(&other)), &[])
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        api.get(&format!("socialMetadata?ids=List({})", enc(&other)), &[])
+            .await
+            .status,
+        200
+    );
+    let posts = api
+        .get(
+            &format!("posts?q=author&author={ORG}&count=100"),
+            &[("X-RestLi-Method", "FINDER")],
+        )
+        .await;
+    assert!(posts.body["elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["id"] == share.as_str()));
+    // A longer URN that merely starts with the forbidden one is not named by it.
+    let longer = format!("{share}0");
+    let r = api
+        .get(&format!("socialActions/{}/comments", enc(&longer)), &[])
+        .await;
+    assert_ne!(r.status, 403, "{}", r.body);
+    // Clearing the faults lifts it.
+    api.control(reqwest::Method::DELETE, "faults", json!({}))
+        .await;
+    assert_eq!(
+        api.get(&format!("socialActions/{}/comments", enc(&share)), &[])
+            .await
+            .status,
+        200
+    );
+    let bad = api
+        .http
+        .post(format!("{}/__mock/faults", api.base))
+        .json(&json!({"fault": "forbid-entity"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+}
+
+#[tokio::test]
+async fn showcase_pages_read_brand_page_statistics() {
+    let api = start(scenario()).await;
+    let brand = "urn%3Ali%3AorganizationBrand%3A2414183";
+    let path = format!("brandPageStatistics?q=brand&brand={brand}");
+    let r = api.get(&path, &[]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.body["elements"][0]["brand"],
+        "urn:li:organizationBrand:2414183"
+    );
+    assert!(r.body["elements"][0]["totalPageStatistics"].is_object());
+    let r = api
+        .get(&path, &[("Authorization", "Bearer mock-guide-scopes")])
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.body["message"],
+        "Not enough permissions to access: brandPageStatistics.FINDER-brand.20261101"
+    );
+    // The finder takes a brand URN, not an organization URN, and vice versa.
+    let r = api
+        .get(&format!("brandPageStatistics?q=brand&brand={ORG}"), &[])
+        .await;
+    assert_eq!(r.status, 400);
+    let r = api
+        .get(
+            &format!("organizationPageStatistics?q=organization&organization={brand}"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 400);
 }
