@@ -14,6 +14,9 @@
 //! exactly as sent. Epoch-millisecond timestamps may come out as RFC 3339 text of the same
 //! instant; every other leaf must be equal (floats to the bit).
 
+// The corpus summary goes to the test's stderr, which is where test output belongs.
+#![allow(clippy::disallowed_macros)]
+
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate};

@@ -287,9 +287,7 @@ pub fn extra_keys(map: &BTreeMap<String, Value>) -> Vec<(String, &Value)> {
     map.iter()
         .map(|(k, v)| {
             let mapped = column_name(k);
-            if mapped == *k {
-                (mapped, v)
-            } else if taken.insert(mapped.clone()) {
+            if mapped == *k || taken.insert(mapped.clone()) {
                 (mapped, v)
             } else {
                 (k.clone(), v)
