@@ -140,14 +140,11 @@ fn decode<T: Record>(
     raw: &str,
     out: &mut Vec<u8>,
 ) -> Result<Option<String>, String> {
-    let mut rec: T = serde_json::from_str(raw).map_err(|e| e.to_string())?;
-    rec.enrich(ctx);
-    serde_json::to_writer(&mut *out, &rec).map_err(|e| e.to_string())?;
-    Ok(rec.cursor())
+    records::decode::<T>(ctx, raw, out)
 }
 
-/// The draft-07 JSON Schema of a record type, as Airbyte expects it: inline, open to
-/// additional properties.
+/// The draft-07 JSON Schema of a record type, as Airbyte expects it: inline, every emitted
+/// field declared (see `records::finish_schema`).
 pub fn schema<T: Record>() -> Value {
     let mut settings = SchemaSettings::draft07();
     settings.inline_subschemas = true;
@@ -156,8 +153,8 @@ pub fn schema<T: Record>() -> Value {
     let mut v = root.to_value();
     if let Some(o) = v.as_object_mut() {
         o.remove("title");
-        o.insert("additionalProperties".into(), json!(true));
     }
+    records::finish_schema(&mut v);
     no_boolean_subschemas(&mut v);
     v
 }

@@ -1,0 +1,352 @@
+//! Decoding tests over every record family: nothing LinkedIn sends is lost or changed,
+//! `$` keys get clear names, and the schemas declare exactly what the records carry.
+
+use serde_json::{json, Value};
+
+use super::*;
+use crate::streams::{find, STREAMS};
+
+fn ctx<'a>(post: Option<&'a str>, variant: Option<&'a str>) -> RecordCtx<'a> {
+    RecordCtx {
+        organization: "urn:li:organization:5",
+        granularity: Granularity::DAY,
+        snapshot_date: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap_or_default(),
+        post,
+        variant,
+    }
+}
+
+/// Decodes `element` as the named stream does; the record, or the decoder's error.
+fn run(stream: &str, element: &Value) -> Result<Value, String> {
+    let def = find(stream).unwrap_or_else(|| panic!("no stream {stream}"));
+    let mut out = Vec::new();
+    let c = ctx(Some("urn:li:share:1"), Some("seniority"));
+    (def.decode)(&c, &element.to_string(), &mut out)?;
+    Ok(serde_json::from_slice(&out).unwrap())
+}
+
+/// The record must validate against the stream's own schema.
+fn assert_valid(stream: &str, record: &Value) {
+    let schema = (find(stream).unwrap().schema)();
+    let v = jsonschema::draft7::new(&schema).unwrap();
+    let errors: Vec<String> = v
+        .iter_errors(record)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{stream}: {errors:?}\n{record:#}");
+}
+
+#[test]
+fn comment_urn_comes_from_comment_urn_then_urn_then_object_and_id() {
+    let base = json!({"id": "7", "object": "urn:li:activity:9",
+        "created": {"time": 1700000000000_i64}, "message": {"text": "hi"}});
+    let r = run("post_comments", &base).unwrap();
+    assert_eq!(r["comment_urn"], "urn:li:comment:(urn:li:activity:9,7)");
+    assert_valid("post_comments", &r);
+
+    let mut with_urn = base.clone();
+    with_urn["$URN"] = json!("urn:li:comment:(urn:li:activity:9,8)");
+    let r = run("post_comments", &with_urn).unwrap();
+    assert_eq!(r["comment_urn"], "urn:li:comment:(urn:li:activity:9,8)");
+    assert_eq!(r["urn"], "urn:li:comment:(urn:li:activity:9,8)");
+
+    let mut both = with_urn.clone();
+    both["commentUrn"] = json!("urn:li:comment:(urn:li:ugcPost:3,8)");
+    let r = run("post_comments", &both).unwrap();
+    assert_eq!(r["comment_urn"], "urn:li:comment:(urn:li:ugcPost:3,8)");
+    assert_eq!(
+        r["urn"], "urn:li:comment:(urn:li:activity:9,8)",
+        "$URN kept too"
+    );
+    assert_valid("post_comments", &r);
+
+    let err = run(
+        "post_comments",
+        &json!({"id": "7", "message": {"text": "x"}}),
+    )
+    .unwrap_err();
+    assert!(err.contains("id=7") && err.contains("commentUrn"), "{err}");
+}
+
+#[test]
+fn dollar_keys_get_clear_names() {
+    assert_eq!(column_name("$URN"), "urn");
+    assert_eq!(column_name("$recipeType"), "recipe_type");
+    assert_eq!(column_name("logoV2"), "logo_v2");
+    assert_eq!(
+        column_name("pageStatisticsByIndustryV2"),
+        "page_statistics_by_industry_v2"
+    );
+    assert_eq!(column_name("HTMLBody"), "html_body");
+    assert_eq!(column_name("already_snake"), "already_snake");
+    let r = run(
+        "seniorities",
+        &json!({"id": 3, "$URN": "urn:li:seniority:3", "$recipeType": "x",
+            "name": {"localized": {"en_US": "Senior"}}}),
+    )
+    .unwrap();
+    assert_eq!(r["urn"], "urn:li:seniority:3");
+    assert_eq!(r["additional_fields"]["recipe_type"], "x");
+    let r = run(
+        "organizations",
+        &json!({"id": 5, "$URN": "urn:li:organization:5"}),
+    )
+    .unwrap();
+    assert_eq!(r["urn"], "urn:li:organization:5");
+    assert_valid("organizations", &r);
+    // No schema anywhere names a column the old way (`_u_r_n`) or keeps a `$`.
+    fn walk(v: &Value, at: &str) {
+        if let Value::Object(o) = v {
+            if let Some(Value::Object(props)) = o.get("properties") {
+                for k in props.keys() {
+                    assert_eq!(&column_name(k), k, "{at}: column {k} is not in column form");
+                }
+            }
+            for (k, c) in o {
+                walk(c, &format!("{at}/{k}"));
+            }
+        }
+    }
+    for s in STREAMS {
+        walk(&(s.schema)(), s.name);
+    }
+}
+
+#[test]
+fn colliding_unknown_keys_keep_both_values() {
+    let r = run(
+        "geo",
+        &json!({"id": 1, "fooBar": 1, "foo_bar": 2, "$fooBar": 3}),
+    )
+    .unwrap();
+    let extra = r["additional_fields"].as_object().unwrap();
+    let mut values: Vec<i64> = extra.values().map(|v| v.as_i64().unwrap()).collect();
+    values.sort_unstable();
+    assert_eq!(values, [1, 2, 3], "{extra:?}");
+    assert_eq!(
+        extra["foo_bar"], 2,
+        "the key already in column form keeps its name"
+    );
+}
+
+#[test]
+fn unknown_fields_are_kept_at_every_depth_and_declared() {
+    let element = json!({
+        "commentUrn": "urn:li:comment:(urn:li:activity:9,7)", "id": "7",
+        "object": "urn:li:activity:9",
+        "created": {"time": 1700000000000_i64, "actorType": "MEMBER"},
+        "likesSummary": {"totalLikes": 2, "selectedLikes": ["urn:li:like:(a,b)"],
+            "aggregatedTotalLikes": 3, "likedByCurrentUser": false, "newCount": {"deepValue": 1}},
+        "commentsSummary": {"selectedComments": ["urn:li:comment:(urn:li:activity:9,8)"],
+            "aggregatedTotalComments": 1, "totalFirstLevelComments": 1},
+        "message": {"text": "t", "attributes": [], "format": "PLAIN"},
+        "topLevelNew": {"someKey": [1, 2]}
+    });
+    let r = run("post_comments", &element).unwrap();
+    assert_eq!(
+        r["likes_summary"]["selected_likes"],
+        json!(["urn:li:like:(a,b)"])
+    );
+    assert_eq!(r["likes_summary"]["aggregated_total_likes"], 3);
+    assert_eq!(
+        r["likes_summary"]["additional_fields"]["new_count"],
+        json!({"deepValue": 1}),
+        "unknown values are kept as sent"
+    );
+    assert_eq!(
+        r["comments_summary"]["selected_comments"][0],
+        "urn:li:comment:(urn:li:activity:9,8)"
+    );
+    assert_eq!(r["created"]["additional_fields"]["actor_type"], "MEMBER");
+    assert_eq!(r["message"]["additional_fields"]["format"], "PLAIN");
+    assert_eq!(
+        r["additional_fields"]["top_level_new"],
+        json!({"someKey": [1, 2]})
+    );
+    assert!(
+        r.get("top_level_new").is_none(),
+        "no undeclared top-level column"
+    );
+    assert_valid("post_comments", &r);
+
+    // Organizations: the fields that used to leak as undeclared columns are declared.
+    let r = run(
+        "organizations",
+        &json!({"id": 5, "autoCreated": false, "defaultLocale": {"country": "US", "language": "en"},
+            "groups": [], "specialties": ["x"], "created": {"actor": "urn:li:person:a", "time": 1}}),
+    )
+    .unwrap();
+    assert_eq!(r["auto_created"], false);
+    assert_eq!(r["default_locale"]["country"], "US");
+    assert_eq!(r["additional_fields"]["specialties"], json!(["x"]));
+    assert_valid("organizations", &r);
+}
+
+#[test]
+fn floats_round_trip_exactly() {
+    let edges: [f64; 11] = [
+        0.09090909090909091,
+        0.1,
+        0.30000000000000004,
+        1.0 / 3.0,
+        2.0 / 3.0,
+        5e-324,
+        2.2250738585072014e-308,
+        1.7976931348623157e308,
+        -0.0,
+        123456789.12345679,
+        9007199254740993.0,
+    ];
+    for x in edges {
+        let text = format!(
+            r#"{{"organizationalEntity":"urn:li:organization:5","totalShareStatistics":{{"engagement":{x:e},"futureRate":{x:e}}},"ratio":{x:e}}}"#
+        );
+        let mut out = Vec::new();
+        (find("share_statistics").unwrap().decode)(&ctx(None, None), &text, &mut out).unwrap();
+        let r: Value = serde_json::from_slice(&out).unwrap();
+        let stats = &r["total_share_statistics"];
+        for got in [
+            &stats["engagement"],
+            &stats["additional_fields"]["future_rate"],
+            &r["additional_fields"]["ratio"],
+        ] {
+            let g = got.as_f64().unwrap();
+            assert_eq!(g.to_bits(), x.to_bits(), "{x:e} came out as {got}");
+        }
+    }
+}
+
+#[test]
+fn old_page_statistics_facets_are_typed_columns() {
+    let views = json!({"views": {"allPageViews": {"pageViews": 4}}});
+    let element = json!({
+        "organization": "urn:li:organization:5",
+        "pageStatisticsByCountry": [{"country": "urn:li:country:us", "pageStatistics": views}],
+        "pageStatisticsByRegion": [{"region": "urn:li:region:7", "pageStatistics": views}],
+        "pageStatisticsByIndustry": [{"industry": "urn:li:industry:4", "pageStatistics": views}],
+        "totalPageStatistics": views,
+    });
+    let r = run("page_statistics", &element).unwrap();
+    for (col, key, urn) in [
+        ("page_statistics_by_country", "country", "urn:li:country:us"),
+        ("page_statistics_by_region", "region", "urn:li:region:7"),
+        (
+            "page_statistics_by_industry",
+            "industry",
+            "urn:li:industry:4",
+        ),
+    ] {
+        assert_eq!(r[col][0][key], urn, "{col}");
+        assert_eq!(
+            r[col][0]["page_statistics"]["views"]["all_page_views"]["page_views"],
+            4
+        );
+    }
+    assert!(r.get("additional_fields").is_none(), "{r:#}");
+    assert_valid("page_statistics", &r);
+    // Absent, the old facets are not written at all.
+    let r = run(
+        "page_statistics",
+        &json!({"organization": "urn:li:organization:5"}),
+    )
+    .unwrap();
+    assert!(r.get("page_statistics_by_country").is_none());
+
+    let r = run(
+        "follower_statistics",
+        &json!({"organizationalEntity": "urn:li:organization:5",
+            "followerCountsByCountry": [{"country": "urn:li:country:fr",
+                "followerCounts": {"organicFollowerCount": 2, "paidFollowerCount": 0}}],
+            "followerCountsByRegion": [{"region": "urn:li:region:1",
+                "followerCounts": {"organicFollowerCount": 1, "paidFollowerCount": 0}}]}),
+    )
+    .unwrap();
+    assert_eq!(
+        r["follower_counts_by_country"][0]["follower_counts"]["organic_follower_count"],
+        2
+    );
+    assert_eq!(
+        r["follower_counts_by_region"][0]["region"],
+        "urn:li:region:1"
+    );
+    assert_valid("follower_statistics", &r);
+}
+
+#[test]
+fn nullable_fields_are_not_required_and_typed_objects_are_closed() {
+    fn walk(v: &Value, at: &str) {
+        let Value::Object(o) = v else { return };
+        if let Some(Value::Object(props)) = o.get("properties") {
+            assert_eq!(
+                o.get("additionalProperties"),
+                Some(&json!(false)),
+                "{at} is open"
+            );
+            for name in o
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let p = &props[name.as_str().unwrap()];
+                assert!(!is_nullable(p), "{at}: nullable {name} is required");
+            }
+        }
+        for (k, c) in o {
+            walk(c, &format!("{at}/{k}"));
+        }
+    }
+    for s in STREAMS {
+        walk(&(s.schema)(), s.name);
+    }
+}
+
+#[test]
+fn decode_errors_name_the_element_and_the_field_path() {
+    let err = run(
+        "post_comments",
+        &json!({"commentUrn": "urn:li:comment:(urn:li:activity:9,7)",
+            "likesSummary": {"totalLikes": "many"}}),
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("commentUrn=urn:li:comment:(urn:li:activity:9,7)"),
+        "{err}"
+    );
+    assert!(err.contains("likesSummary.totalLikes"), "{err}");
+    let err = run(
+        "posts",
+        &json!({"id": "urn:li:share:1", "createdAt": "yesterday"}),
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("id=urn:li:share:1") && err.contains("createdAt"),
+        "{err}"
+    );
+}
+
+#[test]
+fn known_fields_are_renamed_and_engine_fields_filled() {
+    let raw = json!({"timeRange": {"start": 1704067200000_i64, "end": 1704153600000_i64},
+        "followerGains": {"organicFollowerGain": -3, "paidFollowerGain": 1},
+        "organizationalEntity": "urn:li:organization:5", "newMetricCount": {"deepValue": 7}});
+    let r = run("follower_statistics_daily", &raw).unwrap();
+    assert_eq!(r["date"], "2024-01-01");
+    assert_eq!(r["organization_id"], 5);
+    assert_eq!(r["follower_gains"]["organic_follower_gain"], -3);
+    assert_eq!(r["time_range"]["start"], "2024-01-01T00:00:00.000Z");
+    assert_eq!(r["additional_fields"]["new_metric_count"]["deepValue"], 7);
+    assert!(r.get("organizationalEntity").is_none());
+    assert_valid("follower_statistics_daily", &r);
+}
+
+#[test]
+fn content_types() {
+    let obj = |v: Value| v.as_object().unwrap().clone();
+    assert_eq!(
+        content_type(Some(&obj(json!({"media": {"id": "urn:li:video:1"}})))),
+        "video"
+    );
+    assert_eq!(content_type(Some(&obj(json!({"article": {}})))), "article");
+    assert_eq!(content_type(None), "text");
+}
