@@ -8,10 +8,12 @@
 //! # Layout
 //! - `lib.rs`: [`Scenario`], [`serve`], the HTTP plumbing: auth, versions, quota, faults, stats, clock
 //! - `api.rs`: the `/rest` resources and `/oauth/v2` endpoints
+//! - `authorize.rs`: the consent page and the authorization code grant
 //! - `data.rs`: the deterministic data generator
 //! - `restli.rs`: the mock's own strict Rest.li 2.0 / 1.0 query parser
 
 mod api;
+mod authorize;
 pub mod data;
 pub mod restli;
 
@@ -146,6 +148,8 @@ struct Mutable {
     rng: u64,
     stats: BTreeMap<String, BTreeMap<u16, u64>>,
     total: u64,
+    /// Authorization codes issued by the consent page and not yet exchanged.
+    auth_codes: std::collections::HashMap<String, authorize::Grant>,
 }
 
 pub(crate) struct AppState {
@@ -359,6 +363,10 @@ async fn handle(
     let path = uri.path().to_string();
     if let Some(ctl) = path.strip_prefix("/__mock/") {
         return control(&state, &method, ctl, &body);
+    }
+    if path == "/oauth/v2/authorization" {
+        // A page for a browser, not an API answer: no faults, latency or JSON envelope.
+        return authorize::authorization(&state, &method, uri.query(), &body);
     }
     let endpoint = endpoint_name(&path);
     if state.scenario.latency_ms > 0 {
