@@ -89,36 +89,34 @@ fn error_page(message: &str) -> Response {
 /// The request's parameters when they are acceptable; else the page LinkedIn shows
 /// instead of redirecting (an unknown client or a missing redirect URI cannot be
 /// redirected to safely).
-fn validate(p: &[(String, String)]) -> Result<(String, String, Vec<String>), Response> {
+fn validate(p: &[(String, String)]) -> Result<(String, String, Vec<String>), String> {
     if get(p, "response_type") != Some("code") {
-        return Err(error_page(
-            "response_type must be \"code\" (the authorization code flow).",
-        ));
+        return Err("response_type must be \"code\" (the authorization code flow).".into());
     }
     match get(p, "client_id") {
         Some(CLIENT_ID) => {}
-        None | Some("") => return Err(error_page("The request has no client_id.")),
+        None | Some("") => return Err("The request has no client_id.".into()),
         Some(other) => {
-            return Err(error_page(&format!(
+            return Err(format!(
                 "The client_id \"{other}\" is not a known application."
-            )))
+            ))
         }
     }
     let redirect_uri = match get(p, "redirect_uri") {
         Some(u) if u.starts_with("http://") || u.starts_with("https://") => u.to_string(),
         Some(u) if !u.is_empty() => {
-            return Err(error_page(&format!(
+            return Err(format!(
                 "The redirect_uri \"{u}\" is not an absolute http(s) URL."
-            )))
+            ))
         }
-        _ => return Err(error_page("The request has no redirect_uri.")),
+        _ => return Err("The request has no redirect_uri.".into()),
     };
     if redirect_uri.contains('#') {
-        return Err(error_page("A redirect_uri cannot include a #."));
+        return Err("A redirect_uri cannot include a #.".into());
     }
     let scopes: Vec<String> = get(p, "scope")
         .unwrap_or_default()
-        .split(|c: char| c == ' ' || c == ',')
+        .split([' ', ','])
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect();
@@ -154,7 +152,7 @@ pub(crate) fn authorization(
         let p = pairs(query.unwrap_or_default());
         let (redirect_uri, st, scopes) = match validate(&p) {
             Ok(v) => v,
-            Err(page) => return page,
+            Err(why) => return error_page(&why),
         };
         let hidden = |name: &str, value: &str| {
             format!(
@@ -192,7 +190,7 @@ pub(crate) fn authorization(
     let p = pairs(&String::from_utf8_lossy(body));
     let (redirect_uri, st, scopes) = match validate(&p) {
         Ok(v) => v,
-        Err(page) => return page,
+        Err(why) => return error_page(&why),
     };
     match get(&p, "decision") {
         Some("Allow") => {
