@@ -915,6 +915,33 @@ mod tests {
         assert!(!lines.contains("rt"), "{lines}");
     }
 
+    #[test]
+    fn the_command_line_maps_to_options() {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from([
+            "x",
+            "auth",
+            "--client-id",
+            "id",
+            "--client-secret",
+            "sec",
+            "--no-browser",
+        ])
+        .unwrap();
+        let Ok(crate::cli::Command::Auth(o)) = cli.command() else {
+            panic!("not the auth command")
+        };
+        assert_eq!((o.client_id.as_str(), o.port), ("id", DEFAULT_PORT));
+        assert_eq!(o.client_secret.expose(), "sec");
+        assert!(o.no_browser && o.write_config.is_none());
+        assert_eq!(o.scopes, DEFAULT_SCOPES);
+        assert_eq!(o.oauth_base_url, config::DEFAULT_OAUTH_BASE_URL);
+        assert!(
+            !format!("{o:?}").contains("sec\""),
+            "the secret prints redacted"
+        );
+    }
+
     #[cfg(unix)]
     #[test]
     fn configs_are_written_owner_only() {
