@@ -44,6 +44,11 @@ struct Auth {
 
 impl Auth {
     fn start(mock: &Mock, extra: &[&str]) -> Auth {
+        Auth::start_with(mock, extra, None)
+    }
+
+    /// `browser`: a `$BROWSER` command; without it the command runs with `--no-browser`.
+    fn start_with(mock: &Mock, extra: &[&str], browser: Option<&str>) -> Auth {
         let timeout = ["--timeout-secs", "30"];
         let timeout: &[&str] = if extra.contains(&"--timeout-secs") {
             &[]
@@ -51,9 +56,9 @@ impl Auth {
             &timeout
         };
         let mut child = Command::new(BIN)
+            .arg("auth")
+            .args(browser.is_none().then_some("--no-browser"))
             .args([
-                "auth",
-                "--no-browser",
                 "--port",
                 "0",
                 "--client-id",
@@ -68,6 +73,7 @@ impl Auth {
             .env("LINKEDIN_CLIENT_SECRET", "mock-secret")
             .env_remove("LINKEDIN_CLIENT_ID")
             .env_remove("BROWSER")
+            .envs(browser.map(|b| ("BROWSER", b)))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -374,4 +380,40 @@ async fn no_answer_times_out_and_missing_credentials_are_named() {
         .unwrap();
     assert_ne!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("client-secret"));
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_no_browser_the_url_goes_to_the_browser_command() {
+    use std::os::unix::fs::PermissionsExt;
+    let mock = start_mock().await;
+    let dir = std::env::temp_dir().join(format!("auth-it-b-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("browser.sh");
+    let seen = dir.join("opened.txt");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", seen.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut auth = Auth::start_with(&mock, &[], Some(script.to_str().unwrap()));
+    let url = auth.url(&mock);
+    let mut opened = String::new();
+    for _ in 0..100 {
+        opened = std::fs::read_to_string(&seen).unwrap_or_default();
+        if !opened.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        opened, url,
+        "the browser got the same URL as stderr, as one argument"
+    );
+    let location = consent(&opened, "Allow", &mock).await;
+    assert_eq!(callback(&location).await.0, 200);
+    let (code, _, stderr) = auth.finish();
+    assert_eq!(code, 0, "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
