@@ -17,6 +17,9 @@ A person with a freshly pasted token:
   pbpaste | source-linkedin-pages check-token
   LINKEDIN_ACCESS_TOKEN=... source-linkedin-pages check-token --client-id ID --client-secret SECRET
 
+A token in one command (opens the browser, writes a ready config):
+  source-linkedin-pages auth --client-id ID --client-secret SECRET --write-config config.json
+
 Singer (Meltano):
   source-linkedin-pages --config config.json --discover > catalog.json
   source-linkedin-pages --config config.json --catalog catalog.json [--state state.json]
@@ -90,6 +93,37 @@ pub enum Sub {
         #[arg(long, env = "LINKEDIN_CLIENT_SECRET", hide_env_values = true)]
         client_secret: Option<String>,
     },
+    /// Get a token in one command: opens LinkedIn's consent page in the browser, receives
+    /// the redirect on 127.0.0.1, and prints a ready config (refresh token included).
+    Auth {
+        /// Your app's client ID (the app's Auth tab).
+        #[arg(long, env = "LINKEDIN_CLIENT_ID", hide_env_values = true)]
+        client_id: String,
+        /// Your app's client secret.
+        #[arg(long, env = "LINKEDIN_CLIENT_SECRET", hide_env_values = true)]
+        client_secret: String,
+        /// Scopes to request, separated by spaces or commas.
+        #[arg(long, default_value = crate::auth::DEFAULT_SCOPES)]
+        scopes: String,
+        /// Port of the local callback server; 0 picks any free port. LinkedIn redirects only
+        /// to registered URLs, so register http://127.0.0.1:PORT/callback.
+        #[arg(long, default_value_t = crate::auth::DEFAULT_PORT)]
+        port: u16,
+        /// Print the URL only; do not start a browser.
+        #[arg(long)]
+        no_browser: bool,
+        /// Write the config to FILE (mode 0600) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        write_config: Option<PathBuf>,
+        /// How long to wait for the browser, in seconds.
+        #[arg(long, default_value_t = 300)]
+        timeout_secs: u64,
+        #[arg(long, default_value = crate::config::DEFAULT_OAUTH_BASE_URL)]
+        oauth_base_url: String,
+        /// Written into the config when not LinkedIn's (proxies, the bundled mock).
+        #[arg(long, default_value = crate::config::DEFAULT_API_BASE_URL)]
+        api_base_url: String,
+    },
     /// Read records.
     Read {
         #[arg(long)]
@@ -128,6 +162,7 @@ pub enum Command {
         client_id: Option<String>,
         client_secret: Option<String>,
     },
+    Auth(crate::auth::AuthOptions),
 }
 
 impl Cli {
@@ -154,6 +189,27 @@ impl Cli {
                     client_id,
                     client_secret,
                 },
+                Sub::Auth {
+                    client_id,
+                    client_secret,
+                    scopes,
+                    port,
+                    no_browser,
+                    write_config,
+                    timeout_secs,
+                    oauth_base_url,
+                    api_base_url,
+                } => Command::Auth(crate::auth::AuthOptions {
+                    client_id,
+                    client_secret: crate::config::Secret::new(client_secret),
+                    scopes,
+                    oauth_base_url,
+                    api_base_url,
+                    port,
+                    no_browser,
+                    write_config,
+                    timeout_secs,
+                }),
                 Sub::Read {
                     config,
                     catalog,

@@ -17,6 +17,7 @@
 //! - `protocol`: the only writer of stdout (Airbyte and Singer messages)
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod auth;
 pub mod catalog;
 pub mod check;
 pub mod cli;
@@ -108,6 +109,8 @@ async fn execute<W: Write>(
 ) -> Result<i32> {
     match cmd {
         Command::Spec => writer.spec(&spec::spec()).map(|_| 0),
+        // Interactive: the config is its stdout, the person's messages its stderr.
+        Command::Auth(opts) => auth::command(opts, writer).await,
         Command::About { format } => {
             let about = about();
             match format {

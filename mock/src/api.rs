@@ -969,7 +969,7 @@ fn oauth_error(status: u16, error: &str, description: &str) -> ApiError {
     }
 }
 
-/// `POST /oauth/v2/accessToken` (refresh grant) and `/oauth/v2/introspectToken`.
+/// `POST /oauth/v2/accessToken` (refresh grant; the code grant is in `authorize`) and `/oauth/v2/introspectToken`.
 pub(crate) fn oauth(state: &AppState, op: &str, body: &[u8]) -> R {
     let f = form(body);
     let get = |k: &str| f.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
@@ -992,11 +992,14 @@ pub(crate) fn oauth(state: &AppState, op: &str, body: &[u8]) -> R {
     let now_s = state.now() / 1000;
     match op {
         "accessToken" => {
+            if get("grant_type") == Some("authorization_code") {
+                return crate::authorize::exchange(state, &f);
+            }
             if get("grant_type") != Some("refresh_token") {
                 return Err(oauth_error(
                     400,
                     "unsupported_grant_type",
-                    "Only refresh_token is supported here",
+                    "Only authorization_code and refresh_token are supported here",
                 ));
             }
             let remaining = match get("refresh_token") {

@@ -9,11 +9,13 @@
 //! # Layout
 //! - `lib.rs`: [`Scenario`], [`serve`], the HTTP plumbing: auth, versions, quota, faults, stats, clock
 //! - `api.rs`: the `/rest` resources and `/oauth/v2` endpoints
+//! - `authorize.rs`: the consent page and the authorization code grant
 //! - `data.rs`: the deterministic data generator
 //! - `restli.rs`: the mock's own strict Rest.li 2.0 / 1.0 query parser
 //! - `permissions.rs`: the documented permission table (scopes and roles per endpoint)
 
 mod api;
+mod authorize;
 pub mod data;
 pub mod permissions;
 pub mod restli;
@@ -154,6 +156,8 @@ struct Mutable {
     total: u64,
     /// Entities (post URNs) the member may not read: `forbid-entity` faults.
     forbidden: Vec<String>,
+    /// Authorization codes issued by the consent page and not yet exchanged.
+    auth_codes: std::collections::HashMap<String, authorize::Grant>,
 }
 
 pub(crate) struct AppState {
@@ -407,6 +411,10 @@ async fn handle(
     let path = uri.path().to_string();
     if let Some(ctl) = path.strip_prefix("/__mock/") {
         return control(&state, &method, ctl, &body);
+    }
+    if path == "/oauth/v2/authorization" {
+        // A page for a browser, not an API answer: no faults, latency or JSON envelope.
+        return authorize::authorization(&state, &method, uri.query(), &body);
     }
     let endpoint = endpoint_name(&path);
     if state.scenario.latency_ms > 0 {
