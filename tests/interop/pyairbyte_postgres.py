@@ -1,7 +1,8 @@
 """PyAirbyte reads every stream into its Postgres cache. Run it twice against the same cache:
 PyAirbyte keeps the state in the cache, so the second read is incremental and merges by
-primary key. Usage: pyairbyte_postgres.py BIN MOCK_URL PG_PORT SCHEMA
-Prints {"streams": [...], "primary_keys": {stream: [columns]}} as JSON."""
+primary key. Usage: pyairbyte_postgres.py BIN MOCK_URL PG_PORT SCHEMA OUT
+Writes {"streams": [...], "primary_keys": {stream: [columns]}} as JSON to OUT (PyAirbyte
+prints its progress on stdout)."""
 import json
 import os
 import sys
@@ -10,7 +11,7 @@ os.environ["AIRBYTE_OFFLINE_MODE"] = "1"  # the Airbyte registry is not reachabl
 import airbyte as ab  # noqa: E402
 from airbyte.caches import PostgresCache  # noqa: E402
 
-binary, url, port, schema = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+binary, url, port, schema, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 config = {
     "credentials": {"auth_method": "access_token", "access_token": "mock-token"},
     "api_base_url": f"{url}/rest",
@@ -32,4 +33,5 @@ keys = {
     s.stream.name: [k[0] for k in (s.primary_key or s.stream.source_defined_primary_key or [])]
     for s in source.get_configured_catalog().streams
 }
-print(json.dumps({"streams": streams, "primary_keys": keys, "table_prefix": cache.table_prefix or ""}))
+with open(out, "w") as f:
+    json.dump({"streams": streams, "primary_keys": keys}, f)
