@@ -20,9 +20,12 @@ trap cleanup EXIT
 TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 BIN="$TARGET_DIR/debug/source-linkedin-pages"
 MOCK_BIN="$TARGET_DIR/debug/linkedin-mock"
-[ -x "$BIN" ] && [ -x "$MOCK_BIN" ] || { echo "build first: $BIN or $MOCK_BIN is missing (make build)" >&2; exit 1; }
+need_binaries() {
+  [ -x "$BIN" ] && [ -x "$MOCK_BIN" ] || { echo "build first: $BIN or $MOCK_BIN is missing (make build)" >&2; exit 1; }
+}
 
 start_mock() {
+  need_binaries
   "$MOCK_BIN" --addr 127.0.0.1:0 "$@" > "$WORK/mock.log" 2>&1 &
   MOCK_PID=$!
   for _ in $(seq 100); do grep -q listening "$WORK/mock.log" 2>/dev/null && break; sleep 0.05; done
@@ -139,7 +142,11 @@ ensure_chromium() {
 # Chromium plus a venv with Selenium (.venv-browser). Selenium must use the system driver:
 #   Service("/usr/bin/chromedriver") and options.binary_location = $CHROMIUM,
 # never Selenium Manager's download. Sets VENV, CHROMIUM, CHROMEDRIVER; exports
-# SE_OFFLINE=true so Selenium Manager never reaches the network.
+# SE_OFFLINE=true so Selenium Manager never reaches the network. As root, Chromium needs
+# --no-sandbox; with --headless=new and --disable-dev-shm-usage this works here:
+#   o = webdriver.ChromeOptions(); o.binary_location = os.environ["CHROMIUM"]
+#   for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"): o.add_argument(a)
+#   d = webdriver.Chrome(service=Service(os.environ["CHROMEDRIVER"]), options=o)
 browser_env() {
   ensure_chromium
   # 4.52 needs a certifi newer than the index has.

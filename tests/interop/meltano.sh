@@ -31,6 +31,7 @@ for c in "$(pyenv prefix 3.9 2>/dev/null | head -1)/bin/python3.9" \
 done
 [ -n "$PY39" ] || { echo "meltano: target-sqlite needs Python 3.9 (python3.9 on PATH or pyenv 3.9.x); none found"; exit 1; }
 
+need_binaries
 PROJECT="$WORK/project"
 mkdir -p "$PROJECT"
 sed -e "s|executable: source-linkedin-pages|executable: $BIN|" \
