@@ -102,6 +102,17 @@ if run jsonl-1 target-jsonl; then
   jsonl_counts jsonl-1 > "$WORK/jsonl-1.counts"
   "$M" state get dev:tap-linkedin-pages-to-target-jsonl > "$WORK/state-1.json" 2> /dev/null \
     || fail "Meltano stored no state after the first target-jsonl run"
+  kept=$(python3 -c '
+import json, sys
+try:
+    value = json.load(open(sys.argv[1]))
+except ValueError:
+    value = {}
+bookmarks = (value.get("singer_state") or value).get("bookmarks", {})
+missing = sorted(set(sys.argv[2].split()) - set(bookmarks))
+print("missing bookmarks: %s" % missing if missing else "ok")' "$WORK/state-1.json" "$INCREMENTAL")
+  [ "$kept" = ok ] && echo "meltano: Meltano kept a bookmark for every incremental stream" \
+    || fail "the state Meltano kept after the first run is incomplete: $kept"
   advance_mock_days 1
   export SOURCE_LINKEDIN_PAGES_NOW=2026-11-21T10:00:00Z
   if run jsonl-2 target-jsonl; then
