@@ -10,6 +10,9 @@
 #   3. meltanolabs-target-csv (strict: it rejects fields a schema does not declare), every
 #      stream, twice.
 #   4. target-sqlite twice, on the Python 3.9 interpreter the `python:` setting names.
+#   0. The three ways to add the tap declare every setting of spec.json (credentials.*
+#      included): the example meltano.yml, `meltano add --from-ref tap-linkedin-pages.yml`,
+#      and `meltano add --custom` fed custom-answers.txt; each discovers with the env set.
 # Every check runs; the script fails if any failed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,6 +40,7 @@ mkdir -p "$PROJECT"
 sed -e "s|executable: source-linkedin-pages|executable: $BIN|" \
     -e "s|python: python3.9|python: $PY39|" \
   docs/examples/meltano/meltano.yml > "$PROJECT/meltano.yml"
+REPO=$PWD
 cd "$PROJECT"
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS=false MELTANO_DISABLE_TRACKING=true
 export TAP_LINKEDIN_PAGES_CREDENTIALS_ACCESS_TOKEN=mock-token
@@ -59,6 +63,36 @@ run() { # run NAME TARGET
     return 1
   fi
 }
+
+# 0. Every setting of spec.json, in each way of adding the tap.
+EXPECTED=$(python3 -c '
+import json
+p = json.load(open("'"$REPO"'/spec.json"))["connectionSpecification"]["properties"]
+names = {k for k in p if k != "credentials"}
+names |= {"credentials." + k for o in p["credentials"]["oneOf"] for k in o["properties"]}
+print(" ".join(sorted("TAP_LINKEDIN_PAGES_" + n.upper().replace(".", "_") for n in names)))')
+check_settings() { # check_settings HOW PROJECT_DIR
+  local have missing
+  have=$(cd "$2" && "$M" config list tap-linkedin-pages 2>/dev/null | grep -o 'env: TAP_LINKEDIN_PAGES_[A-Z_]*' | cut -c6- | sort -u | tr '\n' ' ')
+  missing=$(comm -23 <(tr ' ' '\n' <<< "$EXPECTED" | grep . | sort) <(tr ' ' '\n' <<< "$have" | grep . | sort) | tr '\n' ' ')
+  [ -z "$missing" ] && echo "meltano: $1 declares all $(wc -w <<< "$EXPECTED") settings of spec.json" \
+    || fail "$1 lacks settings: $missing"
+  (cd "$2" && "$M" invoke tap-linkedin-pages --discover > /dev/null 2> "$WORK/discover-$1.log") \
+    || fail "$1: --discover failed: $(tail -3 "$WORK/discover-$1.log")"
+}
+check_settings meltano.yml "$PROJECT"
+for how in from-ref custom; do
+  "$M" init "$WORK/$how" > /dev/null 2>&1 || { echo "meltano init failed"; exit 1; }
+  if [ "$how" = from-ref ]; then
+    (cd "$WORK/$how" && "$M" add --plugin-type extractor tap-linkedin-pages \
+      --from-ref "$REPO/docs/examples/meltano/tap-linkedin-pages.yml") > "$WORK/add-$how.log" 2>&1
+  else
+    (cd "$WORK/$how" && "$M" add --plugin-type extractor tap-linkedin-pages --custom \
+      < "$REPO/docs/examples/meltano/custom-answers.txt") > "$WORK/add-$how.log" 2>&1
+  fi || { fail "meltano add ($how) failed"; tail -5 "$WORK/add-$how.log"; continue; }
+  (cd "$WORK/$how" && "$M" config set tap-linkedin-pages _executable "$BIN") > /dev/null 2>&1
+  check_settings "$how" "$WORK/$how"
+done
 
 # The incremental streams, from the tap's own discovered catalog.
 "$M" invoke tap-linkedin-pages --discover > "$WORK/catalog.json" 2> "$WORK/discover.log" \
