@@ -13,3 +13,10 @@ for case in ET.parse(sys.argv[1]).getroot().iter("testcase"):
             why = why[0][:220] if why else ""
             break
     print(f"  {outcome:8} {case.get('name')}" + (f"  -- {why}" if why else ""))
+
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+total = sum(int(s.get("tests", 0)) for s in suites)
+failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+skipped = sum(int(s.get("skipped", 0)) for s in suites)
+print(f"{total - failed - skipped} passed, {failed} failed, {skipped} skipped")
