@@ -73,7 +73,7 @@ names |= {"credentials." + k for o in p["credentials"]["oneOf"] for k in o["prop
 print(" ".join(sorted("TAP_LINKEDIN_PAGES_" + n.upper().replace(".", "_") for n in names)))')
 check_settings() { # check_settings HOW PROJECT_DIR
   local have missing
-  have=$(cd "$2" && "$M" config list tap-linkedin-pages 2>/dev/null | grep -o 'env: TAP_LINKEDIN_PAGES_[A-Z_]*' | cut -c6- | sort -u | tr '\n' ' ')
+  have=$(cd "$2" && "$M" config list --all tap-linkedin-pages 2>/dev/null | grep -o 'env: TAP_LINKEDIN_PAGES_[A-Z_]*' | cut -c6- | sort -u | tr '\n' ' ')
   missing=$(comm -23 <(tr ' ' '\n' <<< "$EXPECTED" | grep . | sort) <(tr ' ' '\n' <<< "$have" | grep . | sort) | tr '\n' ' ')
   [ -z "$missing" ] && echo "meltano: $1 declares all $(wc -w <<< "$EXPECTED") settings of spec.json" \
     || fail "$1 lacks settings: $missing"
