@@ -43,6 +43,8 @@ sed -e "s|executable: source-linkedin-pages|executable: $BIN|" \
 REPO=$PWD
 cd "$PROJECT"
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS=false MELTANO_DISABLE_TRACKING=true
+# auth_method too: `meltano add --custom` cannot give a setting a default value.
+export TAP_LINKEDIN_PAGES_CREDENTIALS_AUTH_METHOD=access_token
 export TAP_LINKEDIN_PAGES_CREDENTIALS_ACCESS_TOKEN=mock-token
 export TAP_LINKEDIN_PAGES_API_BASE_URL="$MOCK_URL/rest"
 export TAP_LINKEDIN_PAGES_OAUTH_BASE_URL="$MOCK_URL/oauth/v2"
@@ -78,7 +80,7 @@ check_settings() { # check_settings HOW PROJECT_DIR
   [ -z "$missing" ] && echo "meltano: $1 declares all $(wc -w <<< "$EXPECTED") settings of spec.json" \
     || fail "$1 lacks settings: $missing"
   (cd "$2" && "$M" invoke tap-linkedin-pages --discover > /dev/null 2> "$WORK/discover-$1.log") \
-    || fail "$1: --discover failed: $(tail -3 "$WORK/discover-$1.log")"
+    || fail "$1: --discover failed: $(grep -o 'ERROR source_linkedin_pages.*' "$WORK/discover-$1.log" | head -1)"
 }
 check_settings meltano.yml "$PROJECT"
 for how in from-ref custom; do
