@@ -17,6 +17,7 @@ VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 IMAGE="localhost/source-linkedin-pages:$VERSION"
 start_mock
 
+REPO=$PWD
 ROOT="$WORK/source-linkedin-pages"
 mkdir -p "$ROOT/secrets" "$ROOT/integration_tests"
 cp docs/airbyte/metadata.yaml tests/interop/airbyte_standard/acceptance-test-config.yml "$ROOT/"
@@ -35,12 +36,14 @@ status=0
 t0=$SECONDS
 (cd "$ROOT" && SOURCE_LINKEDIN_PAGES_BIN="$BIN" STANDARD_TESTS_ROOT="$ROOT" \
   "$CDK/bin/python" -m pytest -p no:cacheprovider -m "not image_tests" -q \
-  --junitxml "$WORK/inprocess.xml" "$OLDPWD/tests/interop/airbyte_standard/test_standard.py") \
+  --junitxml "$WORK/inprocess.xml" "$REPO/tests/interop/airbyte_standard/test_standard.py") \
   > "$WORK/inprocess.log" 2>&1 || status=1
 [ -f "$WORK/inprocess.xml" ] || { tail -40 "$WORK/inprocess.log"; exit 1; }
 python3 tests/interop/airbyte_standard/junit_summary.py "$WORK/inprocess.xml" > "$WORK/inprocess.txt"
 head -n -1 "$WORK/inprocess.txt"
 echo "airbyte standard tests, in process: $(tail -1 "$WORK/inprocess.txt") ($((SECONDS - t0))s)"
+# The whole assertion of each failure (the first line above is cut short).
+grep -E '^E  ' "$WORK/inprocess.log" | head -30 || true
 
 if ! command -v podman > /dev/null || ! podman image exists "$IMAGE" 2> /dev/null; then
   IMAGE_PROFILE=${IMAGE_PROFILE:-ci-image} bash tests/interop/image.sh
@@ -59,4 +62,5 @@ JUNIT="$ROOT/build/test-results/standard-tests-junit.xml"
 python3 tests/interop/airbyte_standard/junit_summary.py "$JUNIT" > "$WORK/image.txt"
 head -n -1 "$WORK/image.txt"
 echo "airbyte standard tests, image $IMAGE: $(tail -1 "$WORK/image.txt") ($((SECONDS - t0))s)"
+grep -E '^E  ' "$WORK/image.log" | head -30 || true
 exit "$status"
