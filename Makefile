@@ -1,5 +1,5 @@
 # source-linkedin-pages — every command a developer or CI needs.
-.PHONY: build release test unit lint fmt interop demo spec clean fuzz image bench
+.PHONY: build release test unit lint fmt interop demo spec clean fuzz image bench browser-deps
 
 build:
 	cargo build --workspace
@@ -8,7 +8,8 @@ release:
 	cargo build --workspace --release
 
 # Everything CI checks: formatting, lints, Rust tests, and the connector in the real
-# tools (airbyte-protocol-models, PyAirbyte + DuckDB, Meltano, the podman image).
+# tools (airbyte-protocol-models, PyAirbyte + DuckDB, Meltano, PostgreSQL, the podman
+# image, Airbyte's standard tests).
 test: lint unit interop
 
 unit:
@@ -21,14 +22,24 @@ lint:
 fmt:
 	cargo fmt --all
 
+# Each script prints what it checked and how long it took. The image comes before
+# airbyte_standard.sh, which tests it.
 interop: build
 	bash tests/interop/airbyte.sh
 	bash tests/interop/pyairbyte.sh
 	bash tests/interop/meltano.sh
+	bash tests/interop/postgres.sh
 	IMAGE_PROFILE=ci-image bash tests/interop/image.sh
+	IMAGE_PROFILE=ci-image bash tests/interop/airbyte_standard.sh
 
-# The container image from a static release binary (podman here; `docker build .` elsewhere).
-image:
+# Prerequisites of the headless-browser test of `auth`: Debian's chromium and
+# chromium-driver (installed if missing) and .venv-browser with Selenium.
+browser-deps:
+	bash -c 'source tests/interop/lib.sh && browser_env && echo "chromium: $$CHROMIUM, driver: $$CHROMEDRIVER, selenium venv: $$VENV"'
+
+# The container image from a static release binary, tagged with the crate version
+# (podman, installed from Debian if missing; `docker build .` elsewhere).
+image: build
 	bash tests/interop/image.sh
 
 # End to end on the bundled mock: spec, check, discover, read; prints what it did.

@@ -5,7 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/interop/lib.sh
 venv protocol "airbyte-protocol-models==0.18.0"
-BIN=target/debug/source-linkedin-pages
 start_mock --now 2026-11-20T00:00:00Z
 cat > "$WORK/config.json" <<JSON
 {"credentials": {"auth_method": "access_token", "access_token": "mock-token"},

@@ -7,18 +7,24 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/interop/lib.sh
 PROFILE=${IMAGE_PROFILE:-release}
-if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
-  (apt-get update -qq && apt-get install -y -qq podman runc) >/dev/null
-fi
+command -v podman > /dev/null && command -v runc > /dev/null || apt_install podman runc
+VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+[ -n "$VERSION" ] || { echo "no version in Cargo.toml"; exit 1; }
+t0=$SECONDS
 RUSTFLAGS="-C target-feature=+crt-static" \
   cargo build --quiet --profile "$PROFILE" -p source-linkedin-pages --target x86_64-unknown-linux-gnu
-BIN=target/x86_64-unknown-linux-gnu/$PROFILE/source-linkedin-pages
-ldd "$BIN" 2>&1 | grep -q "statically linked\|not a dynamic executable" || { echo "$BIN is not static"; ldd "$BIN"; exit 1; }
+STATIC="$TARGET_DIR/x86_64-unknown-linux-gnu/$PROFILE/source-linkedin-pages"
+ldd "$STATIC" 2>&1 | grep -q "statically linked\|not a dynamic executable" || { echo "$STATIC is not static"; ldd "$STATIC"; exit 1; }
+echo "image: static binary ($PROFILE) built after $((SECONDS - t0))s"
 mkdir -p "$WORK/ctx/out"
-cp "$BIN" "$WORK/ctx/out/"
+cp "$STATIC" "$WORK/ctx/out/"
 export CONTAINERS_CONF="$PWD/tests/interop/containers.conf"
-IMAGE=localhost/source-linkedin-pages:dev
-podman build --quiet --build-context builder="$WORK/ctx" -t "$IMAGE" -f Dockerfile . > /dev/null
+# The tag is the crate version (localhost/ is what podman names a local image).
+IMAGE=localhost/source-linkedin-pages:$VERSION
+podman build --quiet --build-context builder="$WORK/ctx" --build-arg VERSION="$VERSION" \
+  -t "$IMAGE" -f Dockerfile . > /dev/null
+label=$(podman image inspect "$IMAGE" --format '{{index .Config.Labels "io.airbyte.version"}}')
+[ "$label" = "$VERSION" ] || { echo "io.airbyte.version label is '$label', not $VERSION"; exit 1; }
 size=$(podman image inspect "$IMAGE" --format '{{.Size}}')
 user=$(podman image inspect "$IMAGE" --format '{{.Config.User}}')
 envs=$(podman image inspect "$IMAGE" --format '{{.Config.Env}}')
@@ -40,3 +46,4 @@ podman run --rm --network host -v "$WORK:/data:ro" "$IMAGE" \
 records=$(grep -c '"type":"RECORD"' "$WORK/read.out")
 echo "image: read $records records from the mock inside the container"
 [ "$records" -gt 1000 ] || { echo "too few records"; exit 1; }
+echo "image: done in ${SECONDS}s"

@@ -5,4 +5,4 @@ cd "$(dirname "$0")/../.."
 source tests/interop/lib.sh
 venv pyairbyte "airbyte==0.71.3"
 start_mock
-"$VENV/bin/python" tests/interop/pyairbyte_read.py "$PWD/target/debug/source-linkedin-pages" "$MOCK_URL"
+"$VENV/bin/python" tests/interop/pyairbyte_read.py "$BIN" "$MOCK_URL"
