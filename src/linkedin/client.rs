@@ -3,7 +3,6 @@
 //! decoded JSON and knows nothing of streams or output.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::RwLock;
 use std::time::Duration;
 
 use chrono::{Duration as ChronoDuration, Utc};
@@ -12,10 +11,36 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tokio::sync::Semaphore;
 
+use super::auth::TokenStore;
 use super::restli::encode;
 use super::retry::{classify, Action, ApiErrorBody, Outcome, RetryPolicy, Transport};
-use crate::config::{scrub, Config, Credentials, Secret};
 use crate::error::{Error, FailureType, Result};
+use crate::secret::Secret;
+
+/// How the client authenticates.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// A pasted access token.
+    Token(Secret),
+    /// OAuth client credentials and a refresh token: the client mints access tokens.
+    OAuth(OAuth),
+}
+
+/// Replaces the given secret values in a text (the config's scrubber).
+pub type Scrubber = fn(&str, &[String]) -> String;
+
+/// What the client needs to know, and nothing else of the connector's config.
+pub struct ClientSettings {
+    pub api_base_url: String,
+    pub api_version: String,
+    pub auth: Auth,
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+    pub max_concurrency: usize,
+    /// Every secret value of the configuration, scrubbed from error texts.
+    pub secrets: Vec<String>,
+    pub scrub: Scrubber,
+}
 
 /// OAuth client credentials and refresh token.
 #[derive(Debug, Clone)]
@@ -31,7 +56,6 @@ pub struct OAuth {
 pub struct RefreshInfo {
     pub expires_in_secs: Option<i64>,
     pub refresh_token_expires_in_secs: Option<i64>,
-    pub scopes: Option<String>,
 }
 
 /// The LinkedIn REST client.
@@ -39,9 +63,8 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     version: String,
-    token: RwLock<Secret>,
+    tokens: TokenStore,
     oauth: Option<OAuth>,
-    refreshed: AtomicBool,
     policy: RetryPolicy,
     limiter: Semaphore,
     requests: AtomicU64,
@@ -49,6 +72,7 @@ pub struct Client {
     /// Set by the first daily-quota 429: no request is sent after it.
     quota_exhausted: AtomicBool,
     secrets: Vec<String>,
+    scrub: Scrubber,
 }
 
 /// What LinkedIn's token introspection says (timestamps in seconds).
@@ -127,55 +151,35 @@ fn http_client(timeout: Duration) -> Result<reqwest::Client> {
 }
 
 impl Client {
-    /// A client for `config`. With OAuth credentials the first request mints a token.
-    pub fn new(config: &Config) -> Result<Client> {
-        let (token, oauth) = match &config.credentials {
-            Credentials::AccessToken { access_token } => (access_token.clone(), None),
-            Credentials::OAuth2 {
-                client_id,
-                client_secret,
-                refresh_token,
-            } => (
+    /// A client. With OAuth credentials the first request mints a token.
+    pub fn new(settings: ClientSettings) -> Result<Client> {
+        let (token, oauth) = match settings.auth {
+            Auth::Token(t) => (t, None),
+            Auth::OAuth(o) => (
                 Secret::default(),
                 Some(OAuth {
-                    client_id: client_id.clone(),
-                    client_secret: client_secret.clone(),
-                    refresh_token: refresh_token.clone(),
-                    base_url: config.oauth_base_url.trim_end_matches('/').to_string(),
+                    base_url: o.base_url.trim_end_matches('/').to_string(),
+                    ..o
                 }),
             ),
         };
-        let mut secrets: Vec<String> = vec![token.expose().to_string()];
-        if let Some(o) = &oauth {
-            secrets.extend([
-                o.client_secret.expose().to_string(),
-                o.refresh_token.expose().to_string(),
-            ]);
-        }
+        let mut secrets = settings.secrets;
+        secrets.push(token.expose().to_string());
         secrets.retain(|s| s.len() >= 4);
         Ok(Client {
-            http: http_client(Duration::from_secs(config.request_timeout_secs))?,
-            base: config.api_base_url.trim_end_matches('/').to_string(),
-            version: config.api_version.clone(),
-            token: RwLock::new(token),
+            http: http_client(settings.request_timeout)?,
+            base: settings.api_base_url.trim_end_matches('/').to_string(),
+            version: settings.api_version,
+            tokens: TokenStore::new(token),
             oauth,
-            refreshed: AtomicBool::new(false),
-            policy: RetryPolicy {
-                max_total: Duration::from_secs(config.retry_budget_secs),
-                ..RetryPolicy::new(config.max_retries)
-            },
-            limiter: Semaphore::new(config.max_concurrency as usize),
+            policy: settings.retry,
+            limiter: Semaphore::new(settings.max_concurrency.max(1)),
             requests: AtomicU64::new(0),
             quota_remaining: AtomicI64::new(-1),
             quota_exhausted: AtomicBool::new(false),
             secrets,
+            scrub: settings.scrub,
         })
-    }
-
-    /// Overrides the retry policy (tests use short delays).
-    pub fn with_policy(mut self, policy: RetryPolicy) -> Client {
-        self.policy = policy;
-        self
     }
 
     /// Requests sent so far (every attempt counts: that is what the quota counts).
@@ -189,37 +193,31 @@ impl Client {
         (q >= 0).then_some(q)
     }
 
-    /// The API version in use.
-    pub fn api_version(&self) -> &str {
-        &self.version
-    }
-
-    /// Whether the client authenticates with OAuth (and so can refresh).
-    pub fn has_oauth(&self) -> bool {
-        self.oauth.is_some()
-    }
-
     fn scrubbed(&self, text: &str) -> String {
         let mut secrets = self.secrets.clone();
-        if let Ok(t) = self.token.read() {
-            secrets.push(t.expose().to_string());
-        }
+        secrets.push(self.tokens.current().0.expose().to_string());
         secrets.retain(|s| s.len() >= 4);
-        scrub(text, &secrets)
+        (self.scrub)(text, &secrets)
     }
 
     /// Mints an access token from the refresh token, when OAuth is configured and no
-    /// token is held yet.
+    /// token is held yet. Concurrent callers wait for one mint.
     pub async fn ensure_token(&self) -> Result<Option<RefreshInfo>> {
-        let empty = self
-            .token
-            .read()
-            .map(|t| t.expose().is_empty())
-            .unwrap_or(true);
-        if empty && self.oauth.is_some() {
-            return self.refresh().await.map(Some);
+        if self.oauth.is_none() || self.tokens.current().1 > 0 {
+            return Ok(None);
         }
-        Ok(None)
+        self.renew(0).await
+    }
+
+    /// Replaces the token of `version` with a fresh one, unless another request already
+    /// did: concurrent 401s on the same token cause one refresh, and every one of them
+    /// then retries with the new token.
+    async fn renew(&self, version: u64) -> Result<Option<RefreshInfo>> {
+        let _turn = self.tokens.refresh_turn().await;
+        if self.tokens.current().1 != version {
+            return Ok(None);
+        }
+        self.refresh().await.map(Some)
     }
 
     /// Exchanges the refresh token for a new access token.
@@ -232,7 +230,6 @@ impl Client {
             access_token: Option<String>,
             expires_in: Option<i64>,
             refresh_token_expires_in: Option<i64>,
-            scope: Option<String>,
             error: Option<String>,
             error_description: Option<String>,
         }
@@ -249,19 +246,15 @@ impl Client {
             access_token: None,
             expires_in: None,
             refresh_token_expires_in: None,
-            scope: None,
             error: None,
             error_description: None,
         });
         match (status, parsed.access_token) {
             (200, Some(token)) if !token.is_empty() => {
-                if let Ok(mut t) = self.token.write() {
-                    *t = Secret::new(token);
-                }
+                self.tokens.replace(Secret::new(token));
                 let info = RefreshInfo {
                     expires_in_secs: parsed.expires_in,
                     refresh_token_expires_in_secs: parsed.refresh_token_expires_in,
-                    scopes: parsed.scope,
                 };
                 tracing::info!(expires_in_secs = ?info.expires_in_secs, "Minted an access token from the refresh token");
                 if let Some(left) = info.refresh_token_expires_in_secs {
@@ -324,6 +317,7 @@ impl Client {
         let url = format!("{}/{}", self.base, path_and_query);
         let mut backoff = self.policy.backoff();
         let mut attempt: u32 = 0;
+        let mut renewed = false;
         loop {
             attempt += 1;
             let sent = {
@@ -336,10 +330,14 @@ impl Client {
                 if self.quota_exhausted.load(Ordering::SeqCst) {
                     return Err(self.quota_error(endpoint));
                 }
-                self.send_once(&url, finder).await
+                let (token, version) = self.tokens.current();
+                self.send_once(&url, finder, &token)
+                    .await
+                    .map(|r| (r, version))
             };
+            let token_version = sent.as_ref().map_or(0, |(_, v)| *v);
             let (action, status, body, last_error) = match &sent {
-                Ok((status, headers, body)) => {
+                Ok(((status, headers, body), _)) => {
                     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
                     if let Some(q) = header("x-restli-quota-remaining")
                         .and_then(|q| q.trim().parse::<i64>().ok())
@@ -400,12 +398,14 @@ impl Client {
                     tokio::time::sleep(wait).await;
                 }
                 Action::RefreshToken => {
-                    if self.oauth.is_some() && !self.refreshed.swap(true, Ordering::SeqCst) {
+                    // One renewal per request: a 401 with a fresh token is a real refusal.
+                    if self.oauth.is_some() && !renewed {
+                        renewed = true;
                         tracing::info!(
                             endpoint,
-                            "Access token expired mid-sync; refreshing it once"
+                            "Access token rejected mid-sync; refreshing it once for this token"
                         );
-                        self.refresh().await?;
+                        self.renew(token_version).await?;
                         continue;
                     }
                     return Err(self.api_error(endpoint, status, body));
@@ -420,21 +420,17 @@ impl Client {
         &self,
         url: &str,
         finder: bool,
+        token: &Secret,
     ) -> std::result::Result<(u16, HeaderMap, Vec<u8>), (Transport, String)> {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let mut auth = HeaderValue::from_str(&format!(
-            "Bearer {}",
-            self.token
-                .read()
-                .map(|t| t.expose().to_string())
-                .unwrap_or_default()
-        ))
-        .map_err(|_| {
-            (
-                Transport::Connect,
-                "the access token contains characters that cannot be sent in a header".to_string(),
-            )
-        })?;
+        let mut auth =
+            HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                (
+                    Transport::Connect,
+                    "the access token contains characters that cannot be sent in a header"
+                        .to_string(),
+                )
+            })?;
         auth.set_sensitive(true);
         let mut req = self
             .http

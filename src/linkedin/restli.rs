@@ -28,15 +28,6 @@ pub fn time_intervals(start_ms: i64, end_ms: i64, granularity: &str) -> String {
     format!("(timeRange:(start:{start_ms},end:{end_ms}),timeGranularityType:{granularity})")
 }
 
-/// A query string from (key, already-encoded value) pairs.
-pub fn query(pairs: &[(&str, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,10 +49,6 @@ mod tests {
         assert_eq!(
             time_intervals(1, 2, "DAY"),
             "(timeRange:(start:1,end:2),timeGranularityType:DAY)"
-        );
-        assert_eq!(
-            query(&[("q", "author".into()), ("count", "100".into())]),
-            "q=author&count=100"
         );
     }
 }

@@ -13,7 +13,6 @@ use crate::error::FailureType;
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiErrorBody {
-    pub status: Option<u16>,
     pub service_error_code: Option<i64>,
     pub code: Option<String>,
     pub message: Option<String>,

@@ -47,11 +47,6 @@ impl<W: Write> Writer<W> {
         }
     }
 
-    /// The protocol this writer speaks.
-    pub fn protocol(&self) -> Protocol {
-        self.protocol
-    }
-
     fn line(&mut self, v: &Value) -> Result<()> {
         serde_json::to_writer(&mut self.out, v).map_err(|e| Error::from_output(e.into()))?;
         self.out.write_all(b"\n").map_err(Error::from_output)
