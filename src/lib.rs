@@ -17,6 +17,7 @@
 //!   `protocol` (the only writer of stdout), `domain` (typed URNs and cursor), `secret`,
 //!   `error`, `cli`
 #![deny(clippy::unwrap_used, clippy::expect_used)]
+#![warn(unreachable_pub)]
 
 pub mod catalog;
 pub mod cli;

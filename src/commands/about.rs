@@ -20,7 +20,7 @@ pub(super) fn run<W: Write>(format: AboutFormat, writer: &mut Writer<W>) -> Resu
 }
 
 /// The Singer `--about` document.
-pub fn about() -> serde_json::Value {
+pub(crate) fn about() -> serde_json::Value {
     json!({
         "name": "source-linkedin-pages",
         "version": env!("CARGO_PKG_VERSION"),

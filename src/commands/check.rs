@@ -17,7 +17,7 @@ use crate::streams::STREAMS;
 
 /// The verdict of a check.
 #[derive(Debug, Clone)]
-pub struct Diagnosis {
+pub(crate) struct Diagnosis {
     pub ok: bool,
     pub message: String,
     pub requests: u64,
@@ -71,7 +71,7 @@ fn explain(e: &Error, config: &Config) -> String {
 struct Ignored {}
 
 /// Runs the diagnosis; the paste mistakes cleaned while loading the config are reported too.
-pub async fn diagnose(config: &Config, client: &Client) -> Diagnosis {
+pub(crate) async fn diagnose(config: &Config, client: &Client) -> Diagnosis {
     let mut d = Diagnosis {
         ok: false,
         message: String::new(),

@@ -83,8 +83,9 @@ fn streams_unlocked_by(scope: &str) -> Vec<&'static str> {
 
 /// Runs the human token check; returns the report and whether the token can sync something.
 async fn check_token(opts: TokenCheck) -> (String, bool) {
-    let paint = |code: &str, text: &str| {
-        if opts.colour {
+    let colour = opts.colour;
+    let paint = move |code: &str, text: &str| {
+        if colour {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
             text.to_string()
@@ -118,48 +119,10 @@ async fn check_token(opts: TokenCheck) -> (String, bool) {
         }
     };
     out.push_str(&format!("  API version:  {}\n", config.api_version));
-    let mut introspected: Option<Vec<String>> = None;
-    if let Some((id, secret)) = &opts.client {
-        match crate::linkedin::client::introspect(
-            &config.oauth_base_url,
-            id,
-            secret,
-            &Secret::new(token.clone()),
-            std::time::Duration::from_secs(30),
-        )
-        .await
-        {
-            Ok(i) => {
-                let status = i.status.clone().unwrap_or_else(|| {
-                    if i.active == Some(true) {
-                        "active".into()
-                    } else {
-                        "inactive".into()
-                    }
-                });
-                let expiry = i
-                    .expires_at
-                    .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-                    .map(|t| {
-                        let days = (t - chrono::Utc::now()).num_days();
-                        format!(", expires {} (in {days} days)", t.format("%Y-%m-%d"))
-                    })
-                    .unwrap_or_default();
-                out.push_str(&format!(
-                    "  Token:        {}{expiry}\n",
-                    if i.active == Some(true) {
-                        paint("32", &status)
-                    } else {
-                        paint("31", &status)
-                    }
-                ));
-                introspected = i
-                    .scope
-                    .map(|s| s.split(',').map(|x| x.trim().to_string()).collect());
-            }
-            Err(e) => out.push_str(&format!("  Introspection: {e}\n")),
-        }
-    }
+    let introspected = match &opts.client {
+        Some((id, secret)) => introspection(&config, id, secret, &token, &paint, &mut out).await,
+        None => None,
+    };
     let client = match Client::new(super::client_settings(&config)) {
         Ok(c) => c,
         Err(e) => {
@@ -173,44 +136,10 @@ async fn check_token(opts: TokenCheck) -> (String, bool) {
         out.push_str(&format!("  Why:          {}\n", d.message));
         return (out, false);
     }
-    // Page names: one batch request.
-    #[derive(Deserialize)]
-    struct Batch {
-        #[serde(default)]
-        results: std::collections::HashMap<String, Named>,
-    }
-    #[derive(Deserialize)]
-    struct Named {
-        #[serde(rename = "localizedName")]
-        localized_name: Option<String>,
-    }
-    let ids: Vec<String> = d
-        .organizations
-        .iter()
-        .filter_map(|o| crate::domain::urn::OrgUrn::parse(o).ok())
-        .map(|u| u.id.to_string())
-        .collect();
-    let names = client
-        .get::<Batch>(
-            "organizations",
-            &format!("organizations?ids=List({})", ids.join(",")),
-            false,
-        )
-        .await
-        .map(|b| b.results)
-        .unwrap_or_default();
-    out.push_str("  Pages:        ");
-    let pages: Vec<String> = ids
-        .iter()
-        .map(
-            |id| match names.get(id).and_then(|n| n.localized_name.clone()) {
-                Some(name) => format!("{id} ({name})"),
-                None => id.clone(),
-            },
-        )
-        .collect();
-    out.push_str(&pages.join(", "));
-    out.push('\n');
+    out.push_str(&format!(
+        "  Pages:        {}\n",
+        page_names(&client, &d.organizations).await
+    ));
     out.push_str("  Scopes:\n");
     for scope in REPORTED_SCOPES {
         let have = match &introspected {
@@ -248,4 +177,88 @@ async fn check_token(opts: TokenCheck) -> (String, bool) {
         client.requests()
     ));
     (out, d.ok)
+}
+
+/// Token introspection (with the app's credentials): status and expiry into the report;
+/// returns the token's scopes when LinkedIn lists them.
+async fn introspection(
+    config: &Config,
+    id: &Secret,
+    secret: &Secret,
+    token: &str,
+    paint: &dyn Fn(&str, &str) -> String,
+    out: &mut String,
+) -> Option<Vec<String>> {
+    let timeout = std::time::Duration::from_secs(30);
+    let token = Secret::new(token);
+    let i = match crate::linkedin::client::introspect(
+        &config.oauth_base_url,
+        id,
+        secret,
+        &token,
+        timeout,
+    )
+    .await
+    {
+        Ok(i) => i,
+        Err(e) => {
+            out.push_str(&format!("  Introspection: {e}\n"));
+            return None;
+        }
+    };
+    let active = i.active == Some(true);
+    let status = i
+        .status
+        .clone()
+        .unwrap_or_else(|| if active { "active" } else { "inactive" }.into());
+    let expiry = i
+        .expires_at
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map(|t| {
+            let days = (t - chrono::Utc::now()).num_days();
+            format!(", expires {} (in {days} days)", t.format("%Y-%m-%d"))
+        })
+        .unwrap_or_default();
+    let status = paint(if active { "32" } else { "31" }, &status);
+    out.push_str(&format!("  Token:        {status}{expiry}\n"));
+    i.scope
+        .map(|s| s.split(',').map(|x| x.trim().to_string()).collect())
+}
+
+/// The pages' ids with their names (one batch request; ids alone if it fails).
+async fn page_names(client: &Client, organizations: &[String]) -> String {
+    #[derive(Deserialize)]
+    struct Batch {
+        #[serde(default)]
+        results: std::collections::HashMap<String, Named>,
+    }
+    #[derive(Deserialize)]
+    struct Named {
+        #[serde(rename = "localizedName")]
+        localized_name: Option<String>,
+    }
+    let ids: Vec<String> = organizations
+        .iter()
+        .filter_map(|o| crate::domain::urn::OrgUrn::parse(o).ok())
+        .map(|u| u.id.to_string())
+        .collect();
+    let names = client
+        .get::<Batch>(
+            "organizations",
+            &format!("organizations?ids=List({})", ids.join(",")),
+            false,
+        )
+        .await
+        .map(|b| b.results)
+        .unwrap_or_default();
+    let pages: Vec<String> = ids
+        .iter()
+        .map(
+            |id| match names.get(id).and_then(|n| n.localized_name.clone()) {
+                Some(name) => format!("{id} ({name})"),
+                None => id.clone(),
+            },
+        )
+        .collect();
+    pages.join(", ")
 }

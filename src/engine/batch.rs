@@ -27,7 +27,7 @@ pub(super) enum Pushed {
 
 impl Records {
     /// Decodes one element into a record; returns its cursor.
-    pub fn push(
+    pub(super) fn push(
         &mut self,
         def: &StreamDef,
         ctx: &RecordCtx,
@@ -54,7 +54,7 @@ impl Records {
     }
 
     /// Like `push`, but drops a record whose cursor is not after `bookmark`.
-    pub fn push_newer(
+    pub(super) fn push_newer(
         &mut self,
         def: &StreamDef,
         ctx: &RecordCtx,
@@ -82,7 +82,7 @@ pub(super) struct Emitter<'a> {
 }
 
 impl<'a> Emitter<'a> {
-    pub fn new(tx: &'a mpsc::Sender<Msg>, stream: usize) -> Emitter<'a> {
+    pub(super) fn new(tx: &'a mpsc::Sender<Msg>, stream: usize) -> Emitter<'a> {
         Emitter {
             tx,
             stream,
@@ -90,7 +90,7 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    pub fn push(
+    pub(super) fn push(
         &mut self,
         def: &StreamDef,
         ctx: &RecordCtx,
@@ -100,7 +100,7 @@ impl<'a> Emitter<'a> {
     }
 
     /// Sends what is buffered.
-    pub async fn flush(&mut self) -> Result<()> {
+    pub(super) async fn flush(&mut self) -> Result<()> {
         if self.records.count == 0 {
             return Ok(());
         }
@@ -116,12 +116,12 @@ impl<'a> Emitter<'a> {
     }
 
     /// Another emitter for the same stream (a concurrent part of one unit).
-    pub fn sibling(&self) -> Emitter<'a> {
+    pub(super) fn sibling(&self) -> Emitter<'a> {
         Emitter::new(self.tx, self.stream)
     }
 
     /// A line for the platform's log.
-    pub async fn log(&self, line: String) {
+    pub(super) async fn log(&self, line: String) {
         let _ = self.tx.send(Msg::Log(line)).await;
     }
 }
@@ -131,7 +131,7 @@ impl<'a> Emitter<'a> {
 pub(super) struct CursorMax(pub Option<Cursor>);
 
 impl CursorMax {
-    pub fn see(&mut self, c: Option<Cursor>) {
+    pub(super) fn see(&mut self, c: Option<Cursor>) {
         if let Some(c) = c {
             if self.0.is_none_or(|m| c > m) {
                 self.0 = Some(c);
@@ -140,7 +140,7 @@ impl CursorMax {
     }
 
     /// The newest cursor, capped at `signpost` (the sync's start: nothing later is final).
-    pub fn capped(self, signpost: Cursor) -> Option<Cursor> {
+    pub(super) fn capped(self, signpost: Cursor) -> Option<Cursor> {
         self.0.map(|m| m.min(signpost))
     }
 }

@@ -1,5 +1,5 @@
 //! Values computed once per sync and key, shared by the units that need them (an
-//! organization's post list, its socialMetadata counts, a lifetime statistics response).
+//! organization's post list, its activity counts, a lifetime statistics response).
 //! Concurrent askers of the same key wait for the one computation.
 
 use std::collections::HashMap;
@@ -28,7 +28,7 @@ impl<K: Eq + Hash + Clone, V> Cache<K, V> {
 
     /// The value of `key`, computed by `init` if nobody has yet; the bool says whether
     /// this call computed it.
-    pub async fn get_or_try_init<F, Fut>(&self, key: &K, init: F) -> Result<(Arc<V>, bool)>
+    pub(super) async fn get_or_try_init<F, Fut>(&self, key: &K, init: F) -> Result<(Arc<V>, bool)>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<V>>,

@@ -10,7 +10,7 @@
 //! - `batch`: decoded records and cursors on their way to the sink
 //! - `sink`: the single writer, on its own thread
 //! - `window`: time windows of the time-bound statistics
-//! - `cache`: values shared by the units of a read (post lists, socialMetadata counts,
+//! - `cache`: values shared by the units of a read (post lists, activity counts,
 //!   lifetime statistics)
 //!
 //! Paging goes through the one pager, `linkedin::pager`. The engine knows the endpoint

@@ -1,6 +1,6 @@
 //! The kinds that iterate an organization's posts: the post list itself (which the
 //! per-post streams share), per-post statistics in batches, paged comments and reactions
-//! gated by socialMetadata counts, and per-video statistics.
+//! gated by per-post activity counts, and per-video statistics.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -144,7 +144,7 @@ pub(super) async fn post_batch(
     Ok(())
 }
 
-/// Comment and reaction counts per post (socialMetadata, in batches), once per
+/// Activity counts per post (the gate of `streams::activity`, in batches), once per
 /// organization per sync; `None` when the token may not read them.
 async fn social_counts(
     shared: &Shared<'_>,
@@ -174,7 +174,7 @@ async fn social_counts(
 }
 
 /// Comments or reactions of the posts whose activity count changed since the last sync
-/// (every post, when socialMetadata cannot be read), each post paged and streamed.
+/// (every post, when the counts cannot be read), each post paged and streamed.
 pub(super) async fn post_paged(
     shared: &Shared<'_>,
     unit: &Unit,

@@ -28,7 +28,7 @@ use crate::streams::activity::Counts;
 use crate::streams::records::RecordCtx;
 use crate::streams::{Endpoint, GeoBatch, GetAll, IdsBatch, OrgFinder, PostRef, StreamDef};
 
-/// socialMetadata counts per post URN.
+/// Activity counts per post URN.
 pub(super) type SocialCounts = std::collections::HashMap<String, Counts>;
 
 /// Everything the units of a read share.
@@ -43,7 +43,7 @@ pub(super) struct Shared<'a> {
     /// Post lists per (source stream, organization), read once and shared by the
     /// per-post streams.
     pub post_lists: Cache<(&'static str, String), Vec<PostRef>>,
-    /// socialMetadata counts per organization (`None`: the token may not read them).
+    /// Activity counts per organization (`None`: the token may not read them).
     pub social: Cache<String, Option<SocialCounts>>,
     /// Lifetime statistics responses per request path, read once per sync.
     pub lifetime: Cache<String, Collection>,
@@ -54,12 +54,12 @@ pub(super) struct Shared<'a> {
 
 impl Shared<'_> {
     /// One GET for `def`'s endpoint, unless the read was cancelled.
-    pub async fn get<T: DeserializeOwned>(&self, def: &StreamDef, path: &str) -> Result<T> {
+    pub(super) async fn get<T: DeserializeOwned>(&self, def: &StreamDef, path: &str) -> Result<T> {
         self.get_from(def.endpoint.resource(), def.endpoint.finder_header(), path)
             .await
     }
 
-    pub async fn get_from<T: DeserializeOwned>(
+    pub(super) async fn get_from<T: DeserializeOwned>(
         &self,
         resource: &str,
         finder: bool,
@@ -72,7 +72,7 @@ impl Shared<'_> {
     }
 
     /// A pager over `def`'s endpoint that stops when the read is cancelled.
-    pub fn pager<'s>(&'s self, def: &'s StreamDef) -> Pager<'s> {
+    pub(super) fn pager<'s>(&'s self, def: &'s StreamDef) -> Pager<'s> {
         Pager::new(
             self.client,
             def.endpoint.resource(),
@@ -83,7 +83,7 @@ impl Shared<'_> {
     }
 
     /// The record context of an organization's records.
-    pub fn ctx<'c>(&self, org: &'c str) -> RecordCtx<'c> {
+    pub(super) fn ctx<'c>(&self, org: &'c str) -> RecordCtx<'c> {
         RecordCtx {
             organization: org,
             granularity: self.config.time_granularity,

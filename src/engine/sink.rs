@@ -54,7 +54,7 @@ pub(super) struct Sink<'a, W: Write> {
 }
 
 impl<'a, W: Write> Sink<'a, W> {
-    pub fn new(
+    pub(super) fn new(
         writer: &'a mut Writer<W>,
         selected: &'a [Selected],
         state: State,
@@ -80,7 +80,7 @@ impl<'a, W: Write> Sink<'a, W> {
     }
 
     /// Handles one message; after an output error it only drains, so producers finish.
-    pub fn handle(&mut self, msg: Msg) {
+    pub(super) fn handle(&mut self, msg: Msg) {
         if self.output_error.is_some() {
             return;
         }

@@ -19,7 +19,7 @@ pub(crate) struct TokenStore {
 
 impl TokenStore {
     /// A store holding `token` (empty for OAuth before the first mint).
-    pub fn new(token: Secret) -> TokenStore {
+    pub(crate) fn new(token: Secret) -> TokenStore {
         let version = u64::from(!token.expose().is_empty());
         TokenStore {
             current: RwLock::new((token, version)),
@@ -28,7 +28,7 @@ impl TokenStore {
     }
 
     /// The token to send and its version.
-    pub fn current(&self) -> (Secret, u64) {
+    pub(crate) fn current(&self) -> (Secret, u64) {
         self.current
             .read()
             .map(|g| g.clone())
@@ -36,7 +36,7 @@ impl TokenStore {
     }
 
     /// Installs a new token; returns its version.
-    pub fn replace(&self, token: Secret) -> u64 {
+    pub(crate) fn replace(&self, token: Secret) -> u64 {
         let mut g = self.current.write().unwrap_or_else(|p| p.into_inner());
         g.0 = token;
         g.1 += 1;
@@ -44,7 +44,7 @@ impl TokenStore {
     }
 
     /// Waits for the right to refresh (one refresh at a time).
-    pub async fn refresh_turn(&self) -> MutexGuard<'_, ()> {
+    pub(crate) async fn refresh_turn(&self) -> MutexGuard<'_, ()> {
         self.refreshing.lock().await
     }
 }

@@ -19,7 +19,7 @@ use crate::secret::Secret;
 
 /// How the client authenticates.
 #[derive(Debug, Clone)]
-pub enum Auth {
+pub(crate) enum Auth {
     /// A pasted access token.
     Token(Secret),
     /// OAuth client credentials and a refresh token: the client mints access tokens.
@@ -27,10 +27,10 @@ pub enum Auth {
 }
 
 /// Replaces the given secret values in a text (the config's scrubber).
-pub type Scrubber = fn(&str, &[String]) -> String;
+pub(crate) type Scrubber = fn(&str, &[String]) -> String;
 
 /// What the client needs to know, and nothing else of the connector's config.
-pub struct ClientSettings {
+pub(crate) struct ClientSettings {
     pub api_base_url: String,
     pub api_version: String,
     pub auth: Auth,
@@ -44,7 +44,7 @@ pub struct ClientSettings {
 
 /// OAuth client credentials and refresh token.
 #[derive(Debug, Clone)]
-pub struct OAuth {
+pub(crate) struct OAuth {
     pub client_id: Secret,
     pub client_secret: Secret,
     pub refresh_token: Secret,
@@ -53,13 +53,13 @@ pub struct OAuth {
 
 /// What a refresh returned, for logs and `check`.
 #[derive(Debug, Clone, Default)]
-pub struct RefreshInfo {
+pub(crate) struct RefreshInfo {
     pub expires_in_secs: Option<i64>,
     pub refresh_token_expires_in_secs: Option<i64>,
 }
 
 /// The LinkedIn REST client.
-pub struct Client {
+pub(crate) struct Client {
     http: reqwest::Client,
     base: String,
     version: String,
@@ -77,7 +77,7 @@ pub struct Client {
 
 /// What LinkedIn's token introspection says (timestamps in seconds).
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct Introspection {
+pub(crate) struct Introspection {
     pub active: Option<bool>,
     pub status: Option<String>,
     pub expires_at: Option<i64>,
@@ -86,7 +86,7 @@ pub struct Introspection {
 
 /// `POST {oauth_base}/introspectToken`: whether a token is active, its expiry and scopes.
 /// Needs the app's client credentials.
-pub async fn introspect(
+pub(crate) async fn introspect(
     oauth_base: &str,
     client_id: &Secret,
     client_secret: &Secret,
@@ -152,7 +152,7 @@ fn http_client(timeout: Duration) -> Result<reqwest::Client> {
 
 impl Client {
     /// A client. With OAuth credentials the first request mints a token.
-    pub fn new(settings: ClientSettings) -> Result<Client> {
+    pub(crate) fn new(settings: ClientSettings) -> Result<Client> {
         let (token, oauth) = match settings.auth {
             Auth::Token(t) => (t, None),
             Auth::OAuth(o) => (
@@ -183,12 +183,12 @@ impl Client {
     }
 
     /// Requests sent so far (every attempt counts: that is what the quota counts).
-    pub fn requests(&self) -> u64 {
+    pub(crate) fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }
 
     /// Requests left today, when LinkedIn said so in `X-Restli-Quota-Remaining`.
-    pub fn quota_remaining(&self) -> Option<i64> {
+    pub(crate) fn quota_remaining(&self) -> Option<i64> {
         let q = self.quota_remaining.load(Ordering::Relaxed);
         (q >= 0).then_some(q)
     }
@@ -202,7 +202,7 @@ impl Client {
 
     /// Mints an access token from the refresh token, when OAuth is configured and no
     /// token is held yet. Concurrent callers wait for one mint.
-    pub async fn ensure_token(&self) -> Result<Option<RefreshInfo>> {
+    pub(crate) async fn ensure_token(&self) -> Result<Option<RefreshInfo>> {
         if self.oauth.is_none() || self.tokens.current().1 > 0 {
             return Ok(None);
         }
@@ -221,7 +221,7 @@ impl Client {
     }
 
     /// Exchanges the refresh token for a new access token.
-    pub async fn refresh(&self) -> Result<RefreshInfo> {
+    pub(crate) async fn refresh(&self) -> Result<RefreshInfo> {
         let Some(o) = &self.oauth else {
             return Err(Error::Internal("refresh without OAuth credentials".into()));
         };
@@ -304,7 +304,7 @@ impl Client {
     /// GETs `path_and_query` (relative to the REST base, already Rest.li-encoded) and
     /// decodes the JSON body as `T`, retrying what the classifier says is retryable.
     /// `endpoint` names the resource in logs and errors; `finder` adds `X-RestLi-Method: FINDER`.
-    pub async fn get<T: DeserializeOwned>(
+    pub(crate) async fn get<T: DeserializeOwned>(
         &self,
         endpoint: &str,
         path_and_query: &str,
@@ -519,7 +519,7 @@ fn api_message(status: u16, body: &[u8]) -> String {
 }
 
 /// The first 200 characters of a body, on one line.
-pub fn excerpt(body: &[u8]) -> String {
+pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let one_line: String = text
         .chars()

@@ -2,9 +2,9 @@
 //! envelopes, and nothing of the sync, the streams, the config or the output protocol.
 
 pub(crate) mod auth;
-pub mod client;
+pub(crate) mod client;
 pub(crate) mod orgs;
 pub(crate) mod pager;
 pub(crate) mod restli;
-pub mod retry;
+pub(crate) mod retry;
 pub(crate) mod wire;

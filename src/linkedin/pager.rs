@@ -42,7 +42,7 @@ pub(crate) struct Pager<'a> {
 
 impl<'a> Pager<'a> {
     /// A pager starting at offset 0. `finder` adds `X-RestLi-Method: FINDER`.
-    pub fn new(client: &'a Client, resource: &'a str, label: &'a str, finder: bool) -> Self {
+    pub(crate) fn new(client: &'a Client, resource: &'a str, label: &'a str, finder: bool) -> Self {
         Pager {
             client,
             resource,
@@ -57,14 +57,14 @@ impl<'a> Pager<'a> {
     }
 
     /// Stops (with [`Error::Cancelled`]) before any request once `flag` is set.
-    pub fn cancel_on(mut self, flag: &'a AtomicBool) -> Self {
+    pub(crate) fn cancel_on(mut self, flag: &'a AtomicBool) -> Self {
         self.cancel = Some(flag);
         self
     }
 
     /// Fetches the next page, whose path `path_at(start)` builds; `None` once paging is
     /// over. The caller may stop earlier (e.g. at a bookmark) by not asking again.
-    pub async fn next_page(
+    pub(crate) async fn next_page(
         &mut self,
         path_at: impl FnOnce(usize) -> String,
     ) -> Result<Option<Vec<Box<RawValue>>>> {

@@ -35,7 +35,7 @@ pub(crate) struct Link {
 
 impl Paging {
     /// Whether `links` holds a `rel: next` entry.
-    pub fn has_next_link(&self) -> bool {
+    pub(crate) fn has_next_link(&self) -> bool {
         self.links
             .as_ref()
             .is_some_and(|l| l.iter().any(|l| l.rel == "next"))
