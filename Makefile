@@ -40,7 +40,7 @@ demo: build
 # Regenerate spec.json, schemas/, catalog/ and the golden runs from the code.
 # One test thread: the generator of one file and a checker reading it never run at once.
 spec: build
-	UPDATE_SNAPSHOTS=1 cargo test --test integration -- --test-threads=1 generated_files_are_in_sync golden_runs_per_protocol
+	UPDATE_SNAPSHOTS=1 cargo test --test it -- --test-threads=1 generated_files_are_in_sync golden_runs_per_protocol
 
 clean:
 	cargo clean
