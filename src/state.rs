@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::streams::{self, StreamDef};
 
 /// Per-post activity counts of one partition (post URN -> count).
-pub type PostCounts = BTreeMap<String, u64>;
+pub(crate) type PostCounts = BTreeMap<String, u64>;
 
 /// Stream name -> partition key (organization URN) -> cursor value; and, for the streams
 /// that read every post (comments, reactions), the per-post counts seen at the last sync,
@@ -40,12 +40,12 @@ const LEGACY_STREAMS: &[(&str, &str)] = &[
 
 impl State {
     /// The bookmark of one partition.
-    pub fn get(&self, stream: &str, partition: &str) -> Option<Cursor> {
+    pub(crate) fn get(&self, stream: &str, partition: &str) -> Option<Cursor> {
         self.streams.get(stream)?.get(partition).copied()
     }
 
     /// Sets a bookmark, never moving it backwards.
-    pub fn advance(&mut self, stream: &str, partition: &str, cursor: Cursor) {
+    pub(crate) fn advance(&mut self, stream: &str, partition: &str, cursor: Cursor) {
         let slot = self.streams.entry(stream.to_string()).or_default();
         match slot.get(partition) {
             Some(old) if *old >= cursor => {}
@@ -56,12 +56,12 @@ impl State {
     }
 
     /// The per-post counts recorded for one partition.
-    pub fn post_counts(&self, stream: &str, partition: &str) -> Option<&PostCounts> {
+    pub(crate) fn post_counts(&self, stream: &str, partition: &str) -> Option<&PostCounts> {
         self.counts.get(stream)?.get(partition)
     }
 
     /// Records the per-post counts of one partition (replacing the old ones).
-    pub fn set_post_counts(&mut self, stream: &str, partition: &str, counts: PostCounts) {
+    pub(crate) fn set_post_counts(&mut self, stream: &str, partition: &str, counts: PostCounts) {
         self.counts
             .entry(stream.to_string())
             .or_default()
@@ -76,7 +76,7 @@ impl State {
     }
 
     /// The Airbyte `stream_state` of one stream.
-    pub fn airbyte_stream_state(&self, def: &StreamDef) -> Value {
+    pub(crate) fn airbyte_stream_state(&self, def: &StreamDef) -> Value {
         let field = def.cursor.unwrap_or("cursor");
         let states: Vec<Value> = self
             .partitions(def.name)
@@ -97,7 +97,7 @@ impl State {
     }
 
     /// The whole Singer state.
-    pub fn singer_state(&self) -> Value {
+    pub(crate) fn singer_state(&self) -> Value {
         let mut bookmarks = Map::new();
         let names: std::collections::BTreeSet<&String> =
             self.streams.keys().chain(self.counts.keys()).collect();

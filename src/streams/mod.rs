@@ -1,6 +1,6 @@
 //! The stream table: every stream is one row of plain data (endpoint, partition, sync
 //! mode, cursor, primary key, scopes, schema and decode functions), read by the one engine
-//! in `engine.rs`. Adding a stream is adding a row and a record type.
+//! in `engine/`. Adding a stream is adding a row and a record type.
 
 pub(crate) mod activity;
 pub mod endpoint;
@@ -81,7 +81,7 @@ fn decode<T: Record>(
 
 /// The draft-07 JSON Schema of a record type, as Airbyte expects it: inline, open to
 /// additional properties.
-pub fn schema<T: Record>() -> Value {
+pub(crate) fn schema<T: Record>() -> Value {
     let mut settings = SchemaSettings::draft07();
     settings.inline_subschemas = true;
     settings.contract = Contract::Serialize;
@@ -354,14 +354,14 @@ pub fn find(name: &str) -> Option<&'static StreamDef> {
 
 /// What the per-post streams keep of each post of the post list.
 #[derive(Debug, Clone)]
-pub struct PostRef {
+pub(crate) struct PostRef {
     pub urn: PostUrn,
     pub is_video: bool,
 }
 
 impl PostRef {
     /// The post URN and content type of one element of the post list.
-    pub fn from_element(raw: &str) -> Result<PostRef, String> {
+    pub(crate) fn from_element(raw: &str) -> Result<PostRef, String> {
         #[derive(Deserialize)]
         struct PostHead {
             id: String,
