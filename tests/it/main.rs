@@ -9,5 +9,6 @@ mod check;
 mod docs;
 mod golden;
 mod harness;
+mod layers;
 mod protocols;
 mod reliability;
