@@ -14,7 +14,7 @@ pub struct Selected {
 }
 
 /// The Airbyte catalog of every stream.
-pub fn airbyte_catalog() -> Value {
+pub(crate) fn airbyte_catalog() -> Value {
     let streams: Vec<Value> = STREAMS
         .iter()
         .map(|s| {
@@ -36,7 +36,7 @@ pub fn airbyte_catalog() -> Value {
 }
 
 /// The Singer catalog of every stream, with standard metadata; every stream selected by default.
-pub fn singer_catalog() -> Value {
+pub(crate) fn singer_catalog() -> Value {
     let streams: Vec<Value> = STREAMS
         .iter()
         .map(|s| {

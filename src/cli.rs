@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::config::Secret;
 use crate::protocol::Protocol;
 
 const EXAMPLES: &str = "\
@@ -103,11 +104,11 @@ pub enum Sub {
         #[arg(long, env = "LINKEDIN_CLIENT_SECRET", hide_env_values = true)]
         client_secret: String,
         /// Scopes to request, separated by spaces or commas.
-        #[arg(long, default_value = crate::auth::DEFAULT_SCOPES)]
+        #[arg(long, default_value = DEFAULT_SCOPES)]
         scopes: String,
         /// Port of the local callback server; 0 picks any free port. LinkedIn redirects only
         /// to registered URLs, so register http://127.0.0.1:PORT/callback.
-        #[arg(long, default_value_t = crate::auth::DEFAULT_PORT)]
+        #[arg(long, default_value_t = DEFAULT_PORT)]
         port: u16,
         /// Print the URL only; do not start a browser.
         #[arg(long)]
@@ -162,7 +163,7 @@ pub enum Command {
         client_id: Option<String>,
         client_secret: Option<String>,
     },
-    Auth(crate::auth::AuthOptions),
+    Auth(AuthOptions),
 }
 
 impl Cli {
@@ -199,7 +200,7 @@ impl Cli {
                     timeout_secs,
                     oauth_base_url,
                     api_base_url,
-                } => Command::Auth(crate::auth::AuthOptions {
+                } => Command::Auth(AuthOptions {
                     client_id,
                     client_secret: crate::config::Secret::new(client_secret),
                     scopes,
@@ -249,6 +250,32 @@ impl Cli {
             ),
         }
     }
+}
+
+/// The Community Management read scopes the connector's streams need, as documented per
+/// endpoint (docs/permissions.md): rw_organization_admin for page discovery, page details and
+/// every statistics endpoint; r_organization_social for posts, video analytics and comments;
+/// r_organization_social_feed for socialMetadata and reactions.
+pub const DEFAULT_SCOPES: &str =
+    "rw_organization_admin r_organization_social r_organization_social_feed";
+/// A fixed default port, because LinkedIn only redirects to URLs registered in advance,
+/// port included.
+pub const DEFAULT_PORT: u16 = 8765;
+/// What `auth` was asked to do.
+#[derive(Debug, Clone)]
+pub struct AuthOptions {
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// Scopes as given: separated by spaces or commas.
+    pub scopes: String,
+    pub oauth_base_url: String,
+    /// Written into the config when it is not LinkedIn's (proxies, the mock).
+    pub api_base_url: String,
+    /// 0 picks any free port.
+    pub port: u16,
+    pub no_browser: bool,
+    pub write_config: Option<PathBuf>,
+    pub timeout_secs: u64,
 }
 
 #[cfg(test)]

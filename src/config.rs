@@ -6,8 +6,6 @@
 //! `time_granularity_type`, `start_date` as `YYYY-MM-DDTHH:MM:SSZ`) is accepted as-is so a
 //! user can switch without re-entering anything. Nothing here talks to the network.
 
-use std::fmt;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
@@ -23,55 +21,7 @@ pub const DEFAULT_API_BASE_URL: &str = "https://api.linkedin.com/rest";
 /// LinkedIn's OAuth base URL.
 pub const DEFAULT_OAUTH_BASE_URL: &str = "https://www.linkedin.com/oauth/v2";
 
-/// A secret string: `Debug` and `Display` print `**REDACTED**`; only [`Secret::expose`]
-/// gives the value, and the spec marks it `airbyte_secret`.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a value.
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-    /// The value, for the one place that must send it (an HTTP header or form).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("**REDACTED**")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("**REDACTED**")
-    }
-}
-
-impl<'de> Deserialize<'de> for Secret {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        // The value never reaches an error message: a wrong type says only "a string".
-        match Value::deserialize(d)? {
-            Value::String(s) => Ok(Secret(s)),
-            _ => Err(serde::de::Error::custom("expected a string")),
-        }
-    }
-}
-
-impl JsonSchema for Secret {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Secret".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({"type": "string", "airbyte_secret": true})
-    }
-    fn inline_schema() -> bool {
-        true
-    }
-}
+pub use crate::secret::Secret;
 
 /// How the connector authenticates to LinkedIn.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -262,7 +212,7 @@ fn de_org_ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> 
                     )))
                 }
             };
-            crate::linkedin::urn::OrgUrn::parse(&text)
+            crate::domain::urn::OrgUrn::parse(&text)
                 .map(|u| u.to_string())
                 .map_err(|e| D::Error::custom(format!("item {i}: {e}")))
         })
@@ -440,11 +390,11 @@ impl Config {
     }
 
     fn clean_secrets(&mut self) {
-        let fix = |s: &mut Secret| *s = Secret(clean_token(s.expose()).0);
+        let fix = |s: &mut Secret| *s = Secret::new(clean_token(s.expose()).0);
         match &mut self.credentials {
             Credentials::AccessToken { access_token } => {
                 let (cleaned, fixes) = clean_token(access_token.expose());
-                *access_token = Secret(cleaned);
+                *access_token = Secret::new(cleaned);
                 self.token_fixes = fixes;
             }
             Credentials::OAuth2 {

@@ -3,41 +3,41 @@
 //! An Airbyte and Singer source for LinkedIn Pages (Community Management API). The binary
 //! is a thin wrapper around [`run`].
 //!
-//! # Layout
-//! - `cli`: Airbyte subcommands and Singer flags → one `Command`
-//! - `config`: the config type (the spec is generated from it), `Secret`, paste clean-up
-//! - `spec`: the Airbyte connector specification
-//! - `error`: the error enum and its Airbyte `failure_type`
-//! - `linkedin`: the API client: Rest.li encoding, typed URNs, retry classifier, HTTP and OAuth
-//! - `streams`: the static stream table and one typed record per stream
-//! - `catalog`: discovered catalogs and configured-catalog parsing (both protocols)
-//! - `state`: bookmarks per stream and organization, in every accepted shape
-//! - `engine`: the one read loop: partitions × windows × pages → records → checkpoints
-//! - `check`: token diagnosis for `check`
-//! - `protocol`: the only writer of stdout (Airbyte and Singer messages)
+//! # Layers
+//! Dependencies point one way, top to bottom:
+//! - `commands`: one file per command; the only layer that turns the config into the
+//!   settings of the layers below
+//! - `engine`: a read: plan units, run them, the single writer (sink), windows, caches
+//! - `catalog`, `state`: the configured catalog and the bookmarks, checked against the
+//!   stream table
+//! - `streams`: the stream table, the endpoint kinds with typed parameters, the records
+//! - `linkedin`: the API client: auth and its token store, retries, Rest.li encoding,
+//!   the one pager, response envelopes, organization discovery
+//! - at the bottom, depending on nothing above: `config` (and `spec`, generated from it),
+//!   `protocol` (the only writer of stdout), `domain` (typed URNs and cursor), `secret`,
+//!   `error`, `cli`
 #![deny(clippy::unwrap_used, clippy::expect_used)]
+#![warn(unreachable_pub)]
 
-pub mod auth;
 pub mod catalog;
-pub mod check;
 pub mod cli;
+mod commands;
 pub mod config;
-pub mod engine;
+pub mod domain;
+mod engine;
 pub mod error;
-pub mod linkedin;
-pub mod protocol;
-pub mod spec;
+mod linkedin;
+mod protocol;
+pub(crate) mod secret;
+mod spec;
 pub mod state;
 pub mod streams;
 
 use std::io::Write;
-use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
-use cli::{AboutFormat, Command};
-use config::Config;
+use cli::Command;
 use error::{Error, Result};
 use protocol::{Protocol, Writer};
 
@@ -45,26 +45,13 @@ use protocol::{Protocol, Writer};
 pub const NOW_ENV: &str = "SOURCE_LINKEDIN_PAGES_NOW";
 
 /// The sync's notion of now: the real clock, unless frozen by [`NOW_ENV`].
-pub fn now() -> Result<DateTime<Utc>> {
+fn now() -> Result<DateTime<Utc>> {
     match std::env::var(NOW_ENV) {
         Ok(v) => DateTime::parse_from_rfc3339(&v)
             .map(|t| t.with_timezone(&Utc))
             .map_err(|_| Error::Config(format!("{NOW_ENV} must be an RFC 3339 time, got '{v}'"))),
         Err(_) => Ok(Utc::now()),
     }
-}
-
-fn read_file(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| {
-        Error::config(
-            &path.display().to_string(),
-            format!("cannot read the file: {e}"),
-        )
-    })
-}
-
-fn load_config(path: &Path) -> Result<Config> {
-    Config::from_json(&path.display().to_string(), &read_file(path)?)
 }
 
 fn protocol_of(cmd: &Command) -> Protocol {
@@ -76,8 +63,9 @@ fn protocol_of(cmd: &Command) -> Protocol {
 
 /// Runs one command, writing protocol messages to `out`. Returns the process exit code:
 /// 0 on success (and when the reader closed stdout early), 1 after a failure, which is
-/// also reported as an Airbyte TRACE error.
-pub async fn run<W: Write>(cmd: Command, out: W) -> i32 {
+/// also reported as an Airbyte TRACE error. A read writes from its own thread, so `out`
+/// must be `Send`.
+pub async fn run<W: Write + Send>(cmd: Command, out: W) -> i32 {
     let now = match now() {
         Ok(n) => n,
         Err(e) => {
@@ -86,7 +74,7 @@ pub async fn run<W: Write>(cmd: Command, out: W) -> i32 {
         }
     };
     let mut writer = Writer::new(out, protocol_of(&cmd), now);
-    let result = execute(cmd, &mut writer, now).await;
+    let result = commands::execute(cmd, &mut writer, now).await;
     let code = match result {
         Ok(code) => code,
         Err(Error::BrokenPipe) => 0,
@@ -100,155 +88,4 @@ pub async fn run<W: Write>(cmd: Command, out: W) -> i32 {
         Ok(()) | Err(Error::BrokenPipe) => code,
         Err(_) => 1,
     }
-}
-
-async fn execute<W: Write>(
-    cmd: Command,
-    writer: &mut Writer<W>,
-    now: DateTime<Utc>,
-) -> Result<i32> {
-    match cmd {
-        Command::Spec => writer.spec(&spec::spec()).map(|_| 0),
-        // Interactive: the config is its stdout, the person's messages its stderr.
-        Command::Auth(opts) => auth::command(opts, writer).await,
-        Command::About { format } => {
-            let about = about();
-            match format {
-                AboutFormat::Json => writer.document(&about)?,
-                AboutFormat::Markdown => writer.text(&about_markdown(&about))?,
-            }
-            Ok(0)
-        }
-        Command::CheckToken {
-            api_base_url,
-            oauth_base_url,
-            api_version,
-            client_id,
-            client_secret,
-        } => {
-            let raw_token = match std::env::var("LINKEDIN_ACCESS_TOKEN") {
-                Ok(t) if !t.trim().is_empty() => t,
-                _ => {
-                    let mut s = String::new();
-                    std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| {
-                        Error::Config(format!("cannot read the token from stdin: {e}"))
-                    })?;
-                    s
-                }
-            };
-            let client = match (client_id, client_secret) {
-                (Some(id), Some(secret)) => {
-                    Some((config::Secret::new(id), config::Secret::new(secret)))
-                }
-                _ => None,
-            };
-            let colour = std::io::IsTerminal::is_terminal(&std::io::stdout())
-                && std::env::var_os("NO_COLOR").is_none();
-            let (report, ok) = check::check_token(check::TokenCheck {
-                raw_token,
-                api_base_url,
-                oauth_base_url,
-                api_version,
-                client,
-                colour,
-            })
-            .await;
-            writer.text(&report)?;
-            Ok(if ok { 0 } else { 1 })
-        }
-        Command::Check { config } => {
-            let config = match load_config(&config) {
-                Ok(c) => c,
-                Err(e) => {
-                    writer.connection_status(false, &e.to_string())?;
-                    return Ok(0);
-                }
-            };
-            let client = linkedin::client::Client::new(&config)?;
-            let d = check::diagnose(&config, &client).await;
-            writer.connection_status(d.ok, &d.message)?;
-            Ok(0)
-        }
-        Command::Discover { config, protocol } => {
-            load_config(&config)?;
-            let catalog = match protocol {
-                Protocol::Airbyte => catalog::airbyte_catalog(),
-                Protocol::Singer => catalog::singer_catalog(),
-            };
-            writer.catalog(&catalog)?;
-            Ok(0)
-        }
-        Command::Read {
-            config,
-            catalog: catalog_path,
-            state,
-            ..
-        } => {
-            let config = load_config(&config)?;
-            let selected = catalog::parse_configured(
-                &catalog_path.display().to_string(),
-                &read_file(&catalog_path)?,
-            )?;
-            let state = match state {
-                Some(p) => state::State::parse(
-                    &p.display().to_string(),
-                    &read_file(&p)?,
-                    &config.organization_ids,
-                    now,
-                )?,
-                None => state::State::default(),
-            };
-            if selected.is_empty() {
-                writer.log("WARN", "The catalog selects no stream; nothing to read")?;
-                return Ok(0);
-            }
-            let client = linkedin::client::Client::new(&config)?;
-            let report = engine::read(&config, &client, &selected, state, writer, now).await?;
-            let now_ms = now.timestamp_millis();
-            for (stream, e) in &report.failures {
-                writer.trace_error(e, (stream != "*").then_some(stream.as_str()), now_ms)?;
-            }
-            writer.flush()?;
-            Ok(if report.failures.is_empty() { 0 } else { 1 })
-        }
-    }
-}
-
-/// The Singer `--about` document.
-pub fn about() -> serde_json::Value {
-    json!({
-        "name": "source-linkedin-pages",
-        "version": env!("CARGO_PKG_VERSION"),
-        "description": "LinkedIn Pages (Community Management API): organizations, followers, page views, posts, post statistics, comments, reactions.",
-        "capabilities": ["catalog", "discover", "state", "about", "properties"],
-        "settings": spec::connection_specification(),
-        "streams": streams::STREAMS.iter().map(|s| json!({
-            "name": s.name, "description": s.description,
-            "key_properties": s.primary_key, "replication_key": s.cursor,
-        })).collect::<Vec<_>>(),
-    })
-}
-
-fn about_markdown(about: &serde_json::Value) -> String {
-    let mut md = format!(
-        "# source-linkedin-pages {}\n\n{}\n\n## Capabilities\n\n",
-        about["version"].as_str().unwrap_or_default(),
-        about["description"].as_str().unwrap_or_default()
-    );
-    for c in about["capabilities"].as_array().into_iter().flatten() {
-        md.push_str(&format!("- {}\n", c.as_str().unwrap_or_default()));
-    }
-    md.push_str(
-        "\n## Streams\n\n| stream | key | replication key | description |\n|---|---|---|---|\n",
-    );
-    for s in streams::STREAMS {
-        md.push_str(&format!(
-            "| {} | {} | {} | {} |\n",
-            s.name,
-            s.primary_key.join(", "),
-            s.cursor.unwrap_or("—"),
-            s.description
-        ));
-    }
-    md
 }

@@ -32,9 +32,6 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(1);
         }
     };
-    let code = runtime.block_on(source_linkedin_pages::run(
-        command,
-        std::io::stdout().lock(),
-    ));
+    let code = runtime.block_on(source_linkedin_pages::run(command, std::io::stdout()));
     std::process::ExitCode::from(code as u8)
 }

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::config::Config;
 
 /// The `connectionSpecification` JSON Schema (draft-07).
-pub fn connection_specification() -> Value {
+pub(crate) fn connection_specification() -> Value {
     let mut settings = SchemaSettings::draft07();
     settings.inline_subschemas = true;
     let mut v = settings
@@ -22,7 +22,7 @@ pub fn connection_specification() -> Value {
 }
 
 /// The full SPEC payload.
-pub fn spec() -> Value {
+pub(crate) fn spec() -> Value {
     json!({
         "documentationUrl": "https://learn.microsoft.com/en-us/linkedin/marketing/community-management/community-management-overview",
         "connectionSpecification": connection_specification(),

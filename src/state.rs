@@ -10,21 +10,22 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
+use crate::domain::Cursor;
 use crate::error::{Error, Result};
 use crate::streams::{self, StreamDef};
 
 /// Per-post activity counts of one partition (post URN -> count).
-pub type PostCounts = BTreeMap<String, u64>;
+pub(crate) type PostCounts = BTreeMap<String, u64>;
 
 /// Stream name -> partition key (organization URN) -> cursor value; and, for the streams
 /// that read every post (comments, reactions), the per-post counts seen at the last sync,
 /// so the next sync reads only the posts whose counts changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct State {
-    streams: BTreeMap<String, BTreeMap<String, String>>,
+    streams: BTreeMap<String, BTreeMap<String, Cursor>>,
     counts: BTreeMap<String, BTreeMap<String, PostCounts>>,
 }
 
@@ -39,28 +40,28 @@ const LEGACY_STREAMS: &[(&str, &str)] = &[
 
 impl State {
     /// The bookmark of one partition.
-    pub fn get(&self, stream: &str, partition: &str) -> Option<&str> {
-        self.streams.get(stream)?.get(partition).map(String::as_str)
+    pub(crate) fn get(&self, stream: &str, partition: &str) -> Option<Cursor> {
+        self.streams.get(stream)?.get(partition).copied()
     }
 
     /// Sets a bookmark, never moving it backwards.
-    pub fn advance(&mut self, stream: &str, partition: &str, cursor: &str) {
+    pub(crate) fn advance(&mut self, stream: &str, partition: &str, cursor: Cursor) {
         let slot = self.streams.entry(stream.to_string()).or_default();
         match slot.get(partition) {
-            Some(old) if old.as_str() >= cursor => {}
+            Some(old) if *old >= cursor => {}
             _ => {
-                slot.insert(partition.to_string(), cursor.to_string());
+                slot.insert(partition.to_string(), cursor);
             }
         }
     }
 
     /// The per-post counts recorded for one partition.
-    pub fn post_counts(&self, stream: &str, partition: &str) -> Option<&PostCounts> {
+    pub(crate) fn post_counts(&self, stream: &str, partition: &str) -> Option<&PostCounts> {
         self.counts.get(stream)?.get(partition)
     }
 
     /// Records the per-post counts of one partition (replacing the old ones).
-    pub fn set_post_counts(&mut self, stream: &str, partition: &str, counts: PostCounts) {
+    pub(crate) fn set_post_counts(&mut self, stream: &str, partition: &str, counts: PostCounts) {
         self.counts
             .entry(stream.to_string())
             .or_default()
@@ -75,14 +76,14 @@ impl State {
     }
 
     /// The Airbyte `stream_state` of one stream.
-    pub fn airbyte_stream_state(&self, def: &StreamDef) -> Value {
+    pub(crate) fn airbyte_stream_state(&self, def: &StreamDef) -> Value {
         let field = def.cursor.unwrap_or("cursor");
         let states: Vec<Value> = self
             .partitions(def.name)
             .into_iter()
             .map(|p| {
                 let cursor = match self.get(def.name, p) {
-                    Some(c) => json!({field: c}),
+                    Some(c) => json!({field: c.to_string()}),
                     None => json!({}),
                 };
                 let mut entry = json!({"partition": {"organization": p}, "cursor": cursor});
@@ -96,7 +97,7 @@ impl State {
     }
 
     /// The whole Singer state.
-    pub fn singer_state(&self) -> Value {
+    pub(crate) fn singer_state(&self) -> Value {
         let mut bookmarks = Map::new();
         let names: std::collections::BTreeSet<&String> =
             self.streams.keys().chain(self.counts.keys()).collect();
@@ -110,7 +111,7 @@ impl State {
                 .map(|p| {
                     let mut entry = json!({"context": {"organization": p}, "replication_key": key});
                     if let Some(c) = self.get(stream, p) {
-                        entry["replication_key_value"] = json!(c);
+                        entry["replication_key_value"] = json!(c.to_string());
                     }
                     if let Some(counts) = self.post_counts(stream, p) {
                         entry["post_counts"] = json!(counts);
@@ -253,7 +254,7 @@ impl State {
                 .ok_or_else(|| bad(format!("stream '{name}': timeRangeEnd {ms} is not a time")))?
                 .date_naive();
             for org in orgs {
-                self.advance(ours, org, &date.to_string());
+                self.advance(ours, org, Cursor::Date(date));
             }
             return Ok(());
         }
@@ -366,33 +367,22 @@ impl State {
             self.set_post_counts(name, org, parsed);
         }
         match cursor {
-            Some(Value::String(c)) => self.advance(name, org, c),
+            Some(Value::String(c)) => {
+                let cursor = Cursor::parse(c).ok_or_else(|| bad(format!("stream '{name}', {org}: cursor '{c}' is not a date (YYYY-MM-DD) or RFC 3339 time")))?;
+                self.advance(name, org, cursor);
+            }
             None if counts.is_some() => {}
             _ => return Err(bad(format!("{at}: missing {cursor_key}"))),
         }
         Ok(())
     }
 
-    /// Every cursor must parse for its stream and must not lie in the future, which would
-    /// silently skip data.
+    /// No cursor may lie in the future (not even by less than a day): that would
+    /// silently skip whatever is created until then.
     fn validate(&self, now: DateTime<Utc>, bad: &dyn Fn(String) -> Error) -> Result<()> {
-        let tomorrow = now + Duration::days(1);
         for (stream, parts) in &self.streams {
             for (org, cursor) in parts {
-                let when = if cursor.len() == 10 {
-                    NaiveDate::parse_from_str(cursor, "%Y-%m-%d")
-                        .ok()
-                        .and_then(|d| d.and_hms_opt(0, 0, 0))
-                        .map(|t| t.and_utc())
-                } else {
-                    DateTime::parse_from_rfc3339(cursor)
-                        .ok()
-                        .map(|t| t.with_timezone(&Utc))
-                };
-                let Some(when) = when else {
-                    return Err(bad(format!("stream '{stream}', {org}: cursor '{cursor}' is not a date (YYYY-MM-DD) or RFC 3339 time")));
-                };
-                if when > tomorrow {
+                if cursor.is_after(now) {
                     return Err(bad(format!("stream '{stream}', {org}: cursor {cursor} is in the future, so this sync would skip data")));
                 }
             }
@@ -412,12 +402,16 @@ mod tests {
     }
     const ORG: &str = "urn:li:organization:1";
 
+    fn c(s: &str) -> Cursor {
+        Cursor::parse(s).unwrap()
+    }
+
     #[test]
     fn round_trips_airbyte_and_singer() {
         let mut s = State::default();
-        s.advance("posts", ORG, "2026-11-01T00:00:00.000Z");
-        s.advance("follower_statistics_daily", ORG, "2026-11-17");
-        s.advance("follower_statistics_daily", ORG, "2026-11-10"); // never backwards
+        s.advance("posts", ORG, c("2026-11-01T00:00:00.000Z"));
+        s.advance("follower_statistics_daily", ORG, c("2026-11-17"));
+        s.advance("follower_statistics_daily", ORG, c("2026-11-10")); // never backwards
         let posts = streams::find("posts").unwrap();
         let daily = streams::find("follower_statistics_daily").unwrap();
         let airbyte = json!([
@@ -432,14 +426,20 @@ mod tests {
             State::parse("s", &s.singer_state().to_string(), &[], now()).unwrap(),
             s
         );
-        assert_eq!(s.get("follower_statistics_daily", ORG), Some("2026-11-17"));
+        assert_eq!(
+            s.get("follower_statistics_daily", ORG),
+            Some(c("2026-11-17"))
+        );
     }
 
     #[test]
     fn accepts_python_connector_state() {
         let legacy = json!({"follower_statistics_time_bound": {"timeRangeEnd": 1763510400000_i64}});
         let s = State::parse("s", &legacy.to_string(), &[ORG.to_string()], now()).unwrap();
-        assert_eq!(s.get("follower_statistics_daily", ORG), Some("2025-11-18"));
+        assert_eq!(
+            s.get("follower_statistics_daily", ORG),
+            Some(c("2025-11-18"))
+        );
         let global = json!([{"type": "GLOBAL", "global": {"stream_states": [
             {"stream_descriptor": {"name": "share_statistics_time_bound"}, "stream_state": {"timeRangeEnd": 1763510400000_i64}}]}}]);
         assert!(
@@ -468,6 +468,11 @@ mod tests {
                 r#"{"posts":{"states":[{"partition":{"organization":"o"},"cursor":{"last_modified_at":"2031-01-01T00:00:00Z"}}]}}"#,
                 "in the future",
             ),
+            // Less than a day ahead is still the future (now is 2026-11-20T00:00Z).
+            (
+                r#"{"posts":{"states":[{"partition":{"organization":"o"},"cursor":{"last_modified_at":"2026-11-20T06:00:00Z"}}]}}"#,
+                "in the future",
+            ),
             (r#"[{"type":"WEIRD"}]"#, "unknown state type"),
         ] {
             let e = State::parse("state.json", text, &[], now()).unwrap_err();
@@ -477,6 +482,36 @@ mod tests {
         assert_eq!(
             State::parse("s", r#"{"no_such_stream": {"x": 1}}"#, &[], now()).unwrap(),
             State::default()
+        );
+    }
+}
+
+#[cfg(test)]
+mod cursor_forms {
+    use super::*;
+
+    #[test]
+    fn an_instant_in_any_form_loads_as_one_cursor_written_canonically() {
+        let now = DateTime::parse_from_rfc3339("2026-11-20T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let forms = [
+            "2026-01-01T00:00:00Z",
+            "2026-01-01T00:00:00.000Z",
+            "2025-12-31T19:00:00-05:00",
+        ];
+        let states: Vec<State> = forms
+            .iter()
+            .map(|f| {
+                let text = format!(r#"{{"posts":{{"states":[{{"partition":{{"organization":"o"}},"cursor":{{"last_modified_at":"{f}"}}}}]}}}}"#);
+                State::parse("s", &text, &[], now).unwrap()
+            })
+            .collect();
+        assert!(states.windows(2).all(|w| w[0] == w[1]));
+        let out = states[0].singer_state().to_string();
+        assert!(
+            out.contains(r#""replication_key_value":"2026-01-01T00:00:00.000Z""#),
+            "{out}"
         );
     }
 }

@@ -217,7 +217,9 @@ async fn allow_prints_a_config_that_passes_check() {
     assert!(url.contains(
         "response_type=code&client_id=mock-client&redirect_uri=http%3A%2F%2F127.0.0.1%3A"
     ));
-    assert!(url.contains("&scope=r_organization_social%20r_organization_followers%20r_social_engagement%20rw_organization_admin"));
+    assert!(url.contains(
+        "&scope=rw_organization_admin%20r_organization_social%20r_organization_social_feed"
+    ));
     let location = consent(&url, "Allow", &mock).await;
     assert!(location.contains("/callback?code="), "{location}");
     let (status, page) = callback(&location).await;
@@ -232,7 +234,7 @@ async fn allow_prints_a_config_that_passes_check() {
     assert_eq!(config["credentials"]["refresh_token"], "mock-refresh");
     assert_eq!(config["api_base_url"], format!("{}/rest", mock.url));
     assert_eq!(config["oauth_base_url"], format!("{}/oauth/v2", mock.url));
-    assert!(stderr.contains("Granted scopes: r_organization_social r_organization_followers r_social_engagement rw_organization_admin"), "{stderr}");
+    assert!(stderr.contains("Granted scopes: rw_organization_admin r_organization_social r_organization_social_feed"), "{stderr}");
     assert!(
         stderr.contains("Streams these scopes unlock: organizations"),
         "{stderr}"

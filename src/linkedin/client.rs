@@ -3,7 +3,6 @@
 //! decoded JSON and knows nothing of streams or output.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::RwLock;
 use std::time::Duration;
 
 use chrono::{Duration as ChronoDuration, Utc};
@@ -12,14 +11,40 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tokio::sync::Semaphore;
 
+use super::auth::TokenStore;
 use super::restli::encode;
 use super::retry::{classify, Action, ApiErrorBody, Outcome, RetryPolicy, Transport};
-use crate::config::{scrub, Config, Credentials, Secret};
 use crate::error::{Error, FailureType, Result};
+use crate::secret::Secret;
+
+/// How the client authenticates.
+#[derive(Debug, Clone)]
+pub(crate) enum Auth {
+    /// A pasted access token.
+    Token(Secret),
+    /// OAuth client credentials and a refresh token: the client mints access tokens.
+    OAuth(OAuth),
+}
+
+/// Replaces the given secret values in a text (the config's scrubber).
+pub(crate) type Scrubber = fn(&str, &[String]) -> String;
+
+/// What the client needs to know, and nothing else of the connector's config.
+pub(crate) struct ClientSettings {
+    pub api_base_url: String,
+    pub api_version: String,
+    pub auth: Auth,
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+    pub max_concurrency: usize,
+    /// Every secret value of the configuration, scrubbed from error texts.
+    pub secrets: Vec<String>,
+    pub scrub: Scrubber,
+}
 
 /// OAuth client credentials and refresh token.
 #[derive(Debug, Clone)]
-pub struct OAuth {
+pub(crate) struct OAuth {
     pub client_id: Secret,
     pub client_secret: Secret,
     pub refresh_token: Secret,
@@ -28,20 +53,18 @@ pub struct OAuth {
 
 /// What a refresh returned, for logs and `check`.
 #[derive(Debug, Clone, Default)]
-pub struct RefreshInfo {
+pub(crate) struct RefreshInfo {
     pub expires_in_secs: Option<i64>,
     pub refresh_token_expires_in_secs: Option<i64>,
-    pub scopes: Option<String>,
 }
 
 /// The LinkedIn REST client.
-pub struct Client {
+pub(crate) struct Client {
     http: reqwest::Client,
     base: String,
     version: String,
-    token: RwLock<Secret>,
+    tokens: TokenStore,
     oauth: Option<OAuth>,
-    refreshed: AtomicBool,
     policy: RetryPolicy,
     limiter: Semaphore,
     requests: AtomicU64,
@@ -49,11 +72,12 @@ pub struct Client {
     /// Set by the first daily-quota 429: no request is sent after it.
     quota_exhausted: AtomicBool,
     secrets: Vec<String>,
+    scrub: Scrubber,
 }
 
 /// What LinkedIn's token introspection says (timestamps in seconds).
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct Introspection {
+pub(crate) struct Introspection {
     pub active: Option<bool>,
     pub status: Option<String>,
     pub expires_at: Option<i64>,
@@ -62,7 +86,7 @@ pub struct Introspection {
 
 /// `POST {oauth_base}/introspectToken`: whether a token is active, its expiry and scopes.
 /// Needs the app's client credentials.
-pub async fn introspect(
+pub(crate) async fn introspect(
     oauth_base: &str,
     client_id: &Secret,
     client_secret: &Secret,
@@ -127,103 +151,77 @@ fn http_client(timeout: Duration) -> Result<reqwest::Client> {
 }
 
 impl Client {
-    /// A client for `config`. With OAuth credentials the first request mints a token.
-    pub fn new(config: &Config) -> Result<Client> {
-        let (token, oauth) = match &config.credentials {
-            Credentials::AccessToken { access_token } => (access_token.clone(), None),
-            Credentials::OAuth2 {
-                client_id,
-                client_secret,
-                refresh_token,
-            } => (
+    /// A client. With OAuth credentials the first request mints a token.
+    pub(crate) fn new(settings: ClientSettings) -> Result<Client> {
+        let (token, oauth) = match settings.auth {
+            Auth::Token(t) => (t, None),
+            Auth::OAuth(o) => (
                 Secret::default(),
                 Some(OAuth {
-                    client_id: client_id.clone(),
-                    client_secret: client_secret.clone(),
-                    refresh_token: refresh_token.clone(),
-                    base_url: config.oauth_base_url.trim_end_matches('/').to_string(),
+                    base_url: o.base_url.trim_end_matches('/').to_string(),
+                    ..o
                 }),
             ),
         };
-        let mut secrets: Vec<String> = vec![token.expose().to_string()];
-        if let Some(o) = &oauth {
-            secrets.extend([
-                o.client_secret.expose().to_string(),
-                o.refresh_token.expose().to_string(),
-            ]);
-        }
+        let mut secrets = settings.secrets;
+        secrets.push(token.expose().to_string());
         secrets.retain(|s| s.len() >= 4);
         Ok(Client {
-            http: http_client(Duration::from_secs(config.request_timeout_secs))?,
-            base: config.api_base_url.trim_end_matches('/').to_string(),
-            version: config.api_version.clone(),
-            token: RwLock::new(token),
+            http: http_client(settings.request_timeout)?,
+            base: settings.api_base_url.trim_end_matches('/').to_string(),
+            version: settings.api_version,
+            tokens: TokenStore::new(token),
             oauth,
-            refreshed: AtomicBool::new(false),
-            policy: RetryPolicy {
-                max_total: Duration::from_secs(config.retry_budget_secs),
-                ..RetryPolicy::new(config.max_retries)
-            },
-            limiter: Semaphore::new(config.max_concurrency as usize),
+            policy: settings.retry,
+            limiter: Semaphore::new(settings.max_concurrency.max(1)),
             requests: AtomicU64::new(0),
             quota_remaining: AtomicI64::new(-1),
             quota_exhausted: AtomicBool::new(false),
             secrets,
+            scrub: settings.scrub,
         })
     }
 
-    /// Overrides the retry policy (tests use short delays).
-    pub fn with_policy(mut self, policy: RetryPolicy) -> Client {
-        self.policy = policy;
-        self
-    }
-
     /// Requests sent so far (every attempt counts: that is what the quota counts).
-    pub fn requests(&self) -> u64 {
+    pub(crate) fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }
 
     /// Requests left today, when LinkedIn said so in `X-Restli-Quota-Remaining`.
-    pub fn quota_remaining(&self) -> Option<i64> {
+    pub(crate) fn quota_remaining(&self) -> Option<i64> {
         let q = self.quota_remaining.load(Ordering::Relaxed);
         (q >= 0).then_some(q)
     }
 
-    /// The API version in use.
-    pub fn api_version(&self) -> &str {
-        &self.version
-    }
-
-    /// Whether the client authenticates with OAuth (and so can refresh).
-    pub fn has_oauth(&self) -> bool {
-        self.oauth.is_some()
-    }
-
     fn scrubbed(&self, text: &str) -> String {
         let mut secrets = self.secrets.clone();
-        if let Ok(t) = self.token.read() {
-            secrets.push(t.expose().to_string());
-        }
+        secrets.push(self.tokens.current().0.expose().to_string());
         secrets.retain(|s| s.len() >= 4);
-        scrub(text, &secrets)
+        (self.scrub)(text, &secrets)
     }
 
     /// Mints an access token from the refresh token, when OAuth is configured and no
-    /// token is held yet.
-    pub async fn ensure_token(&self) -> Result<Option<RefreshInfo>> {
-        let empty = self
-            .token
-            .read()
-            .map(|t| t.expose().is_empty())
-            .unwrap_or(true);
-        if empty && self.oauth.is_some() {
-            return self.refresh().await.map(Some);
+    /// token is held yet. Concurrent callers wait for one mint.
+    pub(crate) async fn ensure_token(&self) -> Result<Option<RefreshInfo>> {
+        if self.oauth.is_none() || self.tokens.current().1 > 0 {
+            return Ok(None);
         }
-        Ok(None)
+        self.renew(0).await
+    }
+
+    /// Replaces the token of `version` with a fresh one, unless another request already
+    /// did: concurrent 401s on the same token cause one refresh, and every one of them
+    /// then retries with the new token.
+    async fn renew(&self, version: u64) -> Result<Option<RefreshInfo>> {
+        let _turn = self.tokens.refresh_turn().await;
+        if self.tokens.current().1 != version {
+            return Ok(None);
+        }
+        self.refresh().await.map(Some)
     }
 
     /// Exchanges the refresh token for a new access token.
-    pub async fn refresh(&self) -> Result<RefreshInfo> {
+    pub(crate) async fn refresh(&self) -> Result<RefreshInfo> {
         let Some(o) = &self.oauth else {
             return Err(Error::Internal("refresh without OAuth credentials".into()));
         };
@@ -232,7 +230,6 @@ impl Client {
             access_token: Option<String>,
             expires_in: Option<i64>,
             refresh_token_expires_in: Option<i64>,
-            scope: Option<String>,
             error: Option<String>,
             error_description: Option<String>,
         }
@@ -243,25 +240,20 @@ impl Client {
             encode(o.client_secret.expose())
         );
         let url = format!("{}/accessToken", o.base_url);
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        let (status, body) = post_form(&self.http, &url, form).await?;
+        let (status, body) = self.post_oauth(&url, form).await?;
         let parsed: TokenResponse = serde_json::from_slice(&body).unwrap_or(TokenResponse {
             access_token: None,
             expires_in: None,
             refresh_token_expires_in: None,
-            scope: None,
             error: None,
             error_description: None,
         });
         match (status, parsed.access_token) {
             (200, Some(token)) if !token.is_empty() => {
-                if let Ok(mut t) = self.token.write() {
-                    *t = Secret::new(token);
-                }
+                self.tokens.replace(Secret::new(token));
                 let info = RefreshInfo {
                     expires_in_secs: parsed.expires_in,
                     refresh_token_expires_in_secs: parsed.refresh_token_expires_in,
-                    scopes: parsed.scope,
                 };
                 tracing::info!(expires_in_secs = ?info.expires_in_secs, "Minted an access token from the refresh token");
                 if let Some(left) = info.refresh_token_expires_in_secs {
@@ -308,10 +300,34 @@ impl Client {
         }
     }
 
+    /// POSTs to the OAuth endpoint, retried like any request on dropped connections, 5xx
+    /// and 429 within the retry policy; the last answer (or error) is returned.
+    async fn post_oauth(&self, url: &str, form: String) -> Result<(u16, Vec<u8>)> {
+        let mut backoff = self.policy.backoff();
+        loop {
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let sent = post_form(&self.http, url, form.clone()).await;
+            let retryable = match &sent {
+                Ok((status, _)) => *status >= 500 || *status == 429,
+                Err(_) => true,
+            };
+            match backoff.next() {
+                Some(wait) if retryable => {
+                    tracing::warn!(
+                        wait_ms = wait.as_millis() as u64,
+                        "Retrying the OAuth token request"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                _ => return sent,
+            }
+        }
+    }
+
     /// GETs `path_and_query` (relative to the REST base, already Rest.li-encoded) and
     /// decodes the JSON body as `T`, retrying what the classifier says is retryable.
     /// `endpoint` names the resource in logs and errors; `finder` adds `X-RestLi-Method: FINDER`.
-    pub async fn get<T: DeserializeOwned>(
+    pub(crate) async fn get<T: DeserializeOwned>(
         &self,
         endpoint: &str,
         path_and_query: &str,
@@ -324,6 +340,7 @@ impl Client {
         let url = format!("{}/{}", self.base, path_and_query);
         let mut backoff = self.policy.backoff();
         let mut attempt: u32 = 0;
+        let mut renewed = false;
         loop {
             attempt += 1;
             let sent = {
@@ -336,10 +353,14 @@ impl Client {
                 if self.quota_exhausted.load(Ordering::SeqCst) {
                     return Err(self.quota_error(endpoint));
                 }
-                self.send_once(&url, finder).await
+                let (token, version) = self.tokens.current();
+                self.send_once(&url, finder, &token)
+                    .await
+                    .map(|r| (r, version))
             };
+            let token_version = sent.as_ref().map_or(0, |(_, v)| *v);
             let (action, status, body, last_error) = match &sent {
-                Ok((status, headers, body)) => {
+                Ok(((status, headers, body), _)) => {
                     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
                     if let Some(q) = header("x-restli-quota-remaining")
                         .and_then(|q| q.trim().parse::<i64>().ok())
@@ -400,12 +421,14 @@ impl Client {
                     tokio::time::sleep(wait).await;
                 }
                 Action::RefreshToken => {
-                    if self.oauth.is_some() && !self.refreshed.swap(true, Ordering::SeqCst) {
+                    // One renewal per request: a 401 with a fresh token is a real refusal.
+                    if self.oauth.is_some() && !renewed {
+                        renewed = true;
                         tracing::info!(
                             endpoint,
-                            "Access token expired mid-sync; refreshing it once"
+                            "Access token rejected mid-sync; refreshing it once for this token"
                         );
-                        self.refresh().await?;
+                        self.renew(token_version).await?;
                         continue;
                     }
                     return Err(self.api_error(endpoint, status, body));
@@ -420,21 +443,17 @@ impl Client {
         &self,
         url: &str,
         finder: bool,
+        token: &Secret,
     ) -> std::result::Result<(u16, HeaderMap, Vec<u8>), (Transport, String)> {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let mut auth = HeaderValue::from_str(&format!(
-            "Bearer {}",
-            self.token
-                .read()
-                .map(|t| t.expose().to_string())
-                .unwrap_or_default()
-        ))
-        .map_err(|_| {
-            (
-                Transport::Connect,
-                "the access token contains characters that cannot be sent in a header".to_string(),
-            )
-        })?;
+        let mut auth =
+            HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                (
+                    Transport::Connect,
+                    "the access token contains characters that cannot be sent in a header"
+                        .to_string(),
+                )
+            })?;
         auth.set_sensitive(true);
         let mut req = self
             .http
@@ -523,7 +542,7 @@ fn api_message(status: u16, body: &[u8]) -> String {
 }
 
 /// The first 200 characters of a body, on one line.
-pub fn excerpt(body: &[u8]) -> String {
+pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let one_line: String = text
         .chars()
@@ -534,5 +553,109 @@ pub fn excerpt(body: &[u8]) -> String {
         format!("{one_line}…")
     } else {
         one_line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A mock LinkedIn on a local port, serving until the test ends.
+    async fn mock() -> (String, tokio::sync::oneshot::Sender<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let scenario = linkedin_mock::Scenario {
+            now_ms: Some(chrono::Utc::now().timestamp_millis()),
+            ..Default::default()
+        };
+        tokio::spawn(linkedin_mock::serve(listener, scenario, async {
+            let _ = stopped.await;
+        }));
+        (url, stop)
+    }
+
+    async fn control(
+        url: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: &str,
+    ) -> serde_json::Value {
+        let http = reqwest::Client::new();
+        let resp = http
+            .request(method, format!("{url}/__mock/{path}"))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap_or_default()
+    }
+
+    fn settings(url: &str) -> ClientSettings {
+        ClientSettings {
+            api_base_url: format!("{url}/rest"),
+            api_version: "202609".into(),
+            auth: Auth::OAuth(OAuth {
+                client_id: Secret::new("mock-client"),
+                client_secret: Secret::new("mock-secret"),
+                refresh_token: Secret::new("mock-refresh"),
+                base_url: format!("{url}/oauth/v2"),
+            }),
+            request_timeout: Duration::from_secs(5),
+            retry: RetryPolicy {
+                min_delay: Duration::from_millis(1),
+                max_delay: Duration::from_millis(5),
+                ..RetryPolicy::new(2)
+            },
+            max_concurrency: 8,
+            secrets: vec![],
+            scrub: |t, _| t.to_string(),
+        }
+    }
+
+    const ACLS: &str =
+        "organizationAcls?q=roleAssignee&role=ADMINISTRATOR&state=APPROVED&start=0&count=10";
+
+    async fn minted(url: &str) -> serde_json::Value {
+        let stats = control(url, reqwest::Method::GET, "stats", "{}").await;
+        stats["endpoints"]["oauth/v2/accessToken"]["200"].clone()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn start_up_mints_once_and_concurrent_401s_refresh_once() {
+        let (url, _stop) = mock().await;
+        let client = Client::new(settings(&url)).unwrap();
+        // Eight requests start together: one mint serves them all.
+        let starts = (0..8).map(|_| client.ensure_token());
+        futures_util::future::try_join_all(starts).await.unwrap();
+        assert_eq!(minted(&url).await, 1);
+        assert_eq!(client.tokens.current().1, 1);
+        // Eight requests refused with token version 1 ask for a renewal together: one
+        // refresh, and all of them then hold version 2.
+        let renewals = (0..8).map(|_| client.renew(1));
+        futures_util::future::try_join_all(renewals).await.unwrap();
+        assert_eq!(minted(&url).await, 2);
+        assert_eq!(client.tokens.current().1, 2);
+        // A request refused mid-sync renews the token and is retried.
+        let fault = r#"{"fault": "expired", "count": 1, "path": "/rest/organizationAcls"}"#;
+        control(&url, reqwest::Method::POST, "faults", fault).await;
+        client
+            .get::<serde_json::Value>("organizationAcls", ACLS, true)
+            .await
+            .unwrap();
+        assert_eq!(minted(&url).await, 3);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_oauth_endpoint_is_retried_on_5xx() {
+        let (url, _stop) = mock().await;
+        let fault = r#"{"fault": "500", "count": 1, "path": "/oauth/v2/accessToken"}"#;
+        control(&url, reqwest::Method::POST, "faults", fault).await;
+        let client = Client::new(settings(&url)).unwrap();
+        client
+            .get::<serde_json::Value>("organizationAcls", ACLS, true)
+            .await
+            .unwrap();
     }
 }

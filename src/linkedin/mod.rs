@@ -1,7 +1,10 @@
-//! The LinkedIn REST client. It knows HTTP, Rest.li, auth and retries, and nothing of
-//! the sync or the output protocol.
+//! The LinkedIn REST client. It knows HTTP, Rest.li, auth, retries, paging and LinkedIn's
+//! envelopes, and nothing of the sync, the streams, the config or the output protocol.
 
-pub mod client;
-pub mod restli;
-pub mod retry;
-pub mod urn;
+pub(crate) mod auth;
+pub(crate) mod client;
+pub(crate) mod orgs;
+pub(crate) mod pager;
+pub(crate) mod restli;
+pub(crate) mod retry;
+pub(crate) mod wire;

@@ -5,7 +5,7 @@
 //! literal. Query strings are built here by hand so no HTTP library re-encodes them.
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
-pub fn encode(value: &str) -> String {
+pub(crate) fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 8);
     for b in value.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -18,23 +18,14 @@ pub fn encode(value: &str) -> String {
 }
 
 /// `List(a,b,...)` of encoded values.
-pub fn list<S: AsRef<str>>(items: &[S]) -> String {
+pub(crate) fn list<S: AsRef<str>>(items: &[S]) -> String {
     let inner: Vec<String> = items.iter().map(|i| encode(i.as_ref())).collect();
     format!("List({})", inner.join(","))
 }
 
 /// The `timeIntervals` value for `[start_ms, end_ms)` at a granularity.
-pub fn time_intervals(start_ms: i64, end_ms: i64, granularity: &str) -> String {
+pub(crate) fn time_intervals(start_ms: i64, end_ms: i64, granularity: &str) -> String {
     format!("(timeRange:(start:{start_ms},end:{end_ms}),timeGranularityType:{granularity})")
-}
-
-/// A query string from (key, already-encoded value) pairs.
-pub fn query(pairs: &[(&str, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 #[cfg(test)]
@@ -58,10 +49,6 @@ mod tests {
         assert_eq!(
             time_intervals(1, 2, "DAY"),
             "(timeRange:(start:1,end:2),timeGranularityType:DAY)"
-        );
-        assert_eq!(
-            query(&[("q", "author".into()), ("count", "100".into())]),
-            "q=author&count=100"
         );
     }
 }

@@ -12,8 +12,7 @@ use crate::error::FailureType;
 /// LinkedIn's Rest.li error body; every field optional, as LinkedIn omits some.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ApiErrorBody {
-    pub status: Option<u16>,
+pub(crate) struct ApiErrorBody {
     pub service_error_code: Option<i64>,
     pub code: Option<String>,
     pub message: Option<String>,
@@ -21,14 +20,14 @@ pub struct ApiErrorBody {
 
 impl ApiErrorBody {
     /// Parses a body leniently: a non-JSON body gives an empty error.
-    pub fn parse(body: &[u8]) -> ApiErrorBody {
+    pub(crate) fn parse(body: &[u8]) -> ApiErrorBody {
         serde_json::from_slice(body).unwrap_or_default()
     }
 }
 
 /// How a request ended, as the classifier sees it.
 #[derive(Debug, Clone, Copy)]
-pub enum Outcome<'a> {
+pub(crate) enum Outcome<'a> {
     /// An HTTP response arrived in full.
     Response {
         status: u16,
@@ -42,7 +41,7 @@ pub enum Outcome<'a> {
 
 /// Kinds of transport failure, all retryable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
+pub(crate) enum Transport {
     Timeout,
     Connect,
     /// The body broke off mid-way (reset, truncated).
@@ -53,7 +52,7 @@ pub enum Transport {
 
 /// What the client does next.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Action {
+pub(crate) enum Action {
     /// Success: decode the body.
     Done,
     /// Try again, after `after` if the server said so, else after the policy's backoff.
@@ -70,12 +69,12 @@ pub enum Action {
 }
 
 /// Parses `Retry-After` in seconds (LinkedIn and proxies send seconds).
-pub fn parse_retry_after(v: &str) -> Option<Duration> {
+pub(crate) fn parse_retry_after(v: &str) -> Option<Duration> {
     v.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
 /// The pure classifier.
-pub fn classify(outcome: Outcome<'_>) -> Action {
+pub(crate) fn classify(outcome: Outcome<'_>) -> Action {
     let (status, retry_after, quota_remaining, body) = match outcome {
         Outcome::Transport(t) => {
             return Action::Retry {
@@ -134,7 +133,7 @@ pub fn classify(outcome: Outcome<'_>) -> Action {
 /// A bounded retry policy: at most `max_retries` waits, each at most `max_delay`, all
 /// together at most `max_total`.
 #[derive(Debug, Clone)]
-pub struct RetryPolicy {
+pub(crate) struct RetryPolicy {
     pub max_retries: u32,
     pub min_delay: Duration,
     pub max_delay: Duration,
@@ -143,7 +142,7 @@ pub struct RetryPolicy {
 
 impl RetryPolicy {
     /// The policy for `max_retries` with LinkedIn-friendly delays (1 s doubling to 60 s).
-    pub fn new(max_retries: u32) -> RetryPolicy {
+    pub(crate) fn new(max_retries: u32) -> RetryPolicy {
         RetryPolicy {
             max_retries,
             min_delay: Duration::from_secs(1),
@@ -153,7 +152,7 @@ impl RetryPolicy {
     }
 
     /// Full-jitter exponential delays; `None` when the budget is spent.
-    pub fn backoff(&self) -> impl Iterator<Item = Duration> {
+    pub(crate) fn backoff(&self) -> impl Iterator<Item = Duration> {
         ExponentialBuilder::default()
             .with_min_delay(self.min_delay)
             .with_max_delay(self.max_delay)

@@ -5,21 +5,21 @@ use serde_json::{json, Value};
 use super::StreamStatus;
 use crate::error::Error;
 
-pub fn spec(spec: &Value) -> Value {
+pub(crate) fn spec(spec: &Value) -> Value {
     json!({"type": "SPEC", "spec": spec})
 }
 
-pub fn connection_status(ok: bool, message: &str) -> Value {
+pub(crate) fn connection_status(ok: bool, message: &str) -> Value {
     json!({"type": "CONNECTION_STATUS",
            "connectionStatus": {"status": if ok { "SUCCEEDED" } else { "FAILED" }, "message": message}})
 }
 
-pub fn catalog(catalog: &Value) -> Value {
+pub(crate) fn catalog(catalog: &Value) -> Value {
     json!({"type": "CATALOG", "catalog": catalog})
 }
 
 /// Per-stream STATE; `sourceStats.recordCount` is a float, as the protocol documents.
-pub fn stream_state(stream: &str, state: &Value, record_count: u64) -> Value {
+pub(crate) fn stream_state(stream: &str, state: &Value, record_count: u64) -> Value {
     json!({"type": "STATE", "state": {
         "type": "STREAM",
         "stream": {"stream_descriptor": {"name": stream}, "stream_state": state},
@@ -27,11 +27,11 @@ pub fn stream_state(stream: &str, state: &Value, record_count: u64) -> Value {
     }})
 }
 
-pub fn log(level: &str, message: &str) -> Value {
+pub(crate) fn log(level: &str, message: &str) -> Value {
     json!({"type": "LOG", "log": {"level": level, "message": message}})
 }
 
-pub fn trace_error(err: &Error, stream: Option<&str>, now_ms: i64) -> Value {
+pub(crate) fn trace_error(err: &Error, stream: Option<&str>, now_ms: i64) -> Value {
     let mut error = json!({
         "message": err.to_string(),
         "internal_message": format!("{err:?}"),
@@ -43,7 +43,7 @@ pub fn trace_error(err: &Error, stream: Option<&str>, now_ms: i64) -> Value {
     json!({"type": "TRACE", "trace": {"type": "ERROR", "emitted_at": now_ms as f64, "error": error}})
 }
 
-pub fn stream_status(
+pub(crate) fn stream_status(
     stream: &str,
     status: StreamStatus,
     quota_reset_ms: Option<i64>,
@@ -62,7 +62,7 @@ pub fn stream_status(
     json!({"type": "TRACE", "trace": {"type": "STREAM_STATUS", "emitted_at": now_ms as f64, "stream_status": s}})
 }
 
-pub fn estimate(stream: &str, rows: u64, now_ms: i64) -> Value {
+pub(crate) fn estimate(stream: &str, rows: u64, now_ms: i64) -> Value {
     json!({"type": "TRACE", "trace": {"type": "ESTIMATE", "emitted_at": now_ms as f64,
            "estimate": {"name": stream, "type": "STREAM", "row_estimate": rows}}})
 }

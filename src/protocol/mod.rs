@@ -2,8 +2,8 @@
 //! through one buffered writer that flushes on every STATE, so a checkpoint reaches the
 //! platform the moment it is written. Wire shapes live in `airbyte.rs` and `singer.rs`.
 
-pub mod airbyte;
-pub mod singer;
+pub(crate) mod airbyte;
+pub(crate) mod singer;
 
 use std::io::Write;
 
@@ -20,7 +20,7 @@ pub enum Protocol {
 
 /// Stream status values of Airbyte's STREAM_STATUS trace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StreamStatus {
+pub(crate) enum StreamStatus {
     Started,
     Running,
     Complete,
@@ -28,7 +28,7 @@ pub enum StreamStatus {
 }
 
 /// The message writer.
-pub struct Writer<W: Write> {
+pub(crate) struct Writer<W: Write> {
     out: std::io::BufWriter<W>,
     protocol: Protocol,
     /// Epoch ms stamped on records (fixed per run, so golden files are stable).
@@ -38,7 +38,7 @@ pub struct Writer<W: Write> {
 
 impl<W: Write> Writer<W> {
     /// A writer over `out` (stdout in production, a buffer in tests).
-    pub fn new(out: W, protocol: Protocol, now: chrono::DateTime<chrono::Utc>) -> Writer<W> {
+    pub(crate) fn new(out: W, protocol: Protocol, now: chrono::DateTime<chrono::Utc>) -> Writer<W> {
         Writer {
             out: std::io::BufWriter::with_capacity(256 * 1024, out),
             protocol,
@@ -47,35 +47,30 @@ impl<W: Write> Writer<W> {
         }
     }
 
-    /// The protocol this writer speaks.
-    pub fn protocol(&self) -> Protocol {
-        self.protocol
-    }
-
     fn line(&mut self, v: &Value) -> Result<()> {
         serde_json::to_writer(&mut self.out, v).map_err(|e| Error::from_output(e.into()))?;
         self.out.write_all(b"\n").map_err(Error::from_output)
     }
 
     /// Flushes buffered messages to the underlying writer.
-    pub fn flush(&mut self) -> Result<()> {
+    pub(crate) fn flush(&mut self) -> Result<()> {
         self.out.flush().map_err(Error::from_output)
     }
 
     /// Airbyte SPEC.
-    pub fn spec(&mut self, spec: &Value) -> Result<()> {
+    pub(crate) fn spec(&mut self, spec: &Value) -> Result<()> {
         self.line(&airbyte::spec(spec))?;
         self.flush()
     }
 
     /// Airbyte CONNECTION_STATUS.
-    pub fn connection_status(&mut self, ok: bool, message: &str) -> Result<()> {
+    pub(crate) fn connection_status(&mut self, ok: bool, message: &str) -> Result<()> {
         self.line(&airbyte::connection_status(ok, message))?;
         self.flush()
     }
 
     /// The catalog: an Airbyte CATALOG message, or the Singer catalog document itself.
-    pub fn catalog(&mut self, catalog: &Value) -> Result<()> {
+    pub(crate) fn catalog(&mut self, catalog: &Value) -> Result<()> {
         match self.protocol {
             Protocol::Airbyte => self.line(&airbyte::catalog(catalog))?,
             Protocol::Singer => {
@@ -88,14 +83,14 @@ impl<W: Write> Writer<W> {
     }
 
     /// Any JSON document on its own line (e.g. `--about`).
-    pub fn document(&mut self, v: &Value) -> Result<()> {
+    pub(crate) fn document(&mut self, v: &Value) -> Result<()> {
         serde_json::to_writer_pretty(&mut self.out, v).map_err(|e| Error::from_output(e.into()))?;
         self.out.write_all(b"\n").map_err(Error::from_output)?;
         self.flush()
     }
 
     /// Plain text (e.g. `--about --format markdown`, the human `check-token` report).
-    pub fn text(&mut self, text: &str) -> Result<()> {
+    pub(crate) fn text(&mut self, text: &str) -> Result<()> {
         self.out
             .write_all(text.as_bytes())
             .map_err(Error::from_output)?;
@@ -103,7 +98,7 @@ impl<W: Write> Writer<W> {
     }
 
     /// Singer SCHEMA (nothing for Airbyte, whose schemas travel in the catalog).
-    pub fn schema(
+    pub(crate) fn schema(
         &mut self,
         stream: &str,
         schema: &Value,
@@ -117,7 +112,7 @@ impl<W: Write> Writer<W> {
     }
 
     /// One RECORD whose data is already-serialised JSON (written as is, never re-parsed).
-    pub fn record(&mut self, stream: &str, data: &[u8]) -> Result<()> {
+    pub(crate) fn record(&mut self, stream: &str, data: &[u8]) -> Result<()> {
         let out = &mut self.out;
         let res = match self.protocol {
             Protocol::Airbyte => write!(
@@ -138,7 +133,7 @@ impl<W: Write> Writer<W> {
 
     /// A checkpoint: Airbyte per-stream STATE for `stream`, or the whole Singer state.
     /// Only the form this protocol needs is built. Flushed at once.
-    pub fn state(
+    pub(crate) fn state(
         &mut self,
         stream: &str,
         record_count: u64,
@@ -157,7 +152,7 @@ impl<W: Write> Writer<W> {
     }
 
     /// A log line for the platform's UI (Airbyte LOG; Singer logs go to stderr only).
-    pub fn log(&mut self, level: &str, message: &str) -> Result<()> {
+    pub(crate) fn log(&mut self, level: &str, message: &str) -> Result<()> {
         if self.protocol == Protocol::Airbyte {
             self.line(&airbyte::log(level, message))?;
         }
@@ -165,7 +160,12 @@ impl<W: Write> Writer<W> {
     }
 
     /// Airbyte TRACE ERROR for a failure (optionally tied to a stream).
-    pub fn trace_error(&mut self, err: &Error, stream: Option<&str>, now_ms: i64) -> Result<()> {
+    pub(crate) fn trace_error(
+        &mut self,
+        err: &Error,
+        stream: Option<&str>,
+        now_ms: i64,
+    ) -> Result<()> {
         if self.protocol == Protocol::Airbyte {
             self.line(&airbyte::trace_error(err, stream, now_ms))?;
             self.flush()?;
@@ -174,7 +174,7 @@ impl<W: Write> Writer<W> {
     }
 
     /// Airbyte TRACE STREAM_STATUS; `quota_reset_ms` marks an INCOMPLETE stream rate-limited.
-    pub fn stream_status(
+    pub(crate) fn stream_status(
         &mut self,
         stream: &str,
         status: StreamStatus,
@@ -193,7 +193,7 @@ impl<W: Write> Writer<W> {
     }
 
     /// Airbyte TRACE ESTIMATE for a stream's row count.
-    pub fn estimate(&mut self, stream: &str, rows: u64, now_ms: i64) -> Result<()> {
+    pub(crate) fn estimate(&mut self, stream: &str, rows: u64, now_ms: i64) -> Result<()> {
         if self.protocol == Protocol::Airbyte {
             self.line(&airbyte::estimate(stream, rows, now_ms))?;
         }

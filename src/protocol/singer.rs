@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-pub fn schema(
+pub(crate) fn schema(
     stream: &str,
     schema: &Value,
     key_properties: &[&str],
@@ -15,6 +15,6 @@ pub fn schema(
     m
 }
 
-pub fn state(value: &Value) -> Value {
+pub(crate) fn state(value: &Value) -> Value {
     json!({"type": "STATE", "value": value})
 }

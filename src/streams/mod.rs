@@ -1,91 +1,29 @@
 //! The stream table: every stream is one row of plain data (endpoint, partition, sync
 //! mode, cursor, primary key, scopes, schema and decode functions), read by the one engine
-//! in `engine.rs`. Adding a stream is adding a row and a record type.
+//! in `engine/`. Adding a stream is adding a row and a record type.
 
+pub(crate) mod activity;
+pub mod endpoint;
 pub mod records;
 
+use std::collections::BTreeSet;
+
 use schemars::generate::{Contract, SchemaSettings};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::linkedin::restli::{encode, list, time_intervals};
+use crate::domain::urn::PostUrn;
+pub use activity::Activity;
+pub use endpoint::{
+    Endpoint, GeoBatch, GetAll, IdsBatch, OrgFinder, OrgKeyed, PostBatch, PostList, PostPaged,
+    TimeBound, VideoVariants, Window,
+};
 use records::{Record, RecordCtx};
 
 /// Decodes one LinkedIn element into a record written to `out`; returns its cursor.
 pub type DecodeFn = fn(&RecordCtx, &str, &mut Vec<u8>) -> Result<Option<String>, String>;
 /// Generates a stream's JSON Schema.
 pub type SchemaFn = fn() -> Value;
-
-/// How a stream's requests are shaped.
-#[derive(Debug, Clone, Copy)]
-pub enum Endpoint {
-    /// `GET organizations?ids=List(..)` over every organization: a batch-get map.
-    OrganizationsBatch { max_ids: usize },
-    /// `GET {resource}/{encoded org URN}?{query}`: a bare object.
-    OrgKeyed {
-        resource: &'static str,
-        query: &'static str,
-    },
-    /// `GET {resource}?q={finder}&{param}={org}[&timeIntervals=..]`: all elements at once.
-    OrgFinder {
-        resource: &'static str,
-        finder: &'static str,
-        param: &'static str,
-        time_bound: Option<TimeBound>,
-    },
-    /// An offset-paged finder over one organization, newest first.
-    OrgPaged {
-        resource: &'static str,
-        finder: &'static str,
-        param: &'static str,
-        query: &'static str,
-        max_count: usize,
-    },
-    /// Per-post lifetime statistics in batches (`shares=List(..)` / `ugcPosts=List(..)`).
-    PostBatch {
-        resource: &'static str,
-        finder: &'static str,
-        param: &'static str,
-        max_ids: usize,
-    },
-    /// Offset-paged requests per post; `{post}` in `path` is the encoded post URN.
-    /// `activity` says which socialMetadata count tells whether a post changed.
-    PostPaged {
-        path: &'static str,
-        query: &'static str,
-        max_count: usize,
-        finder: bool,
-        newest_first: bool,
-        activity: Activity,
-    },
-    /// One request per video post and variant (`type=`).
-    VideoVariants {
-        resource: &'static str,
-        variants: &'static [&'static str],
-    },
-    /// `GET {resource}?start=..&count=..`: a whole standardized-data list.
-    GetAll {
-        resource: &'static str,
-        max_count: usize,
-    },
-    /// `GET geo?ids=List(..)` for the geo URNs in the follower breakdowns.
-    GeoBatch { max_ids: usize },
-}
-
-/// The per-post count (from batched socialMetadata) that changes when a child stream of
-/// that post has something new.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Activity {
-    /// Top-level comments.
-    Comments,
-    /// Reactions of every type.
-    Reactions,
-}
-
-/// Time-bound statistics: the API's lag before a day is final.
-#[derive(Debug, Clone, Copy)]
-pub struct TimeBound {
-    pub lag_days: i64,
-}
 
 /// What a stream is partitioned by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,12 +64,7 @@ impl StreamDef {
     }
     /// Whether the stream iterates the posts of each organization.
     pub fn per_post(&self) -> bool {
-        matches!(
-            self.endpoint,
-            Endpoint::PostBatch { .. }
-                | Endpoint::PostPaged { .. }
-                | Endpoint::VideoVariants { .. }
-        )
+        self.endpoint.post_source().is_some()
     }
 }
 
@@ -145,7 +78,7 @@ fn decode<T: Record>(
 
 /// The draft-07 JSON Schema of a record type, as Airbyte expects it: inline, every emitted
 /// field declared (see `records::finish_schema`).
-pub fn schema<T: Record>() -> Value {
+pub(crate) fn schema<T: Record>() -> Value {
     let mut settings = SchemaSettings::draft07();
     settings.inline_subschemas = true;
     settings.contract = Contract::Serialize;
@@ -201,12 +134,41 @@ const FOLLOWER_STATS: &str = "organizationalEntityFollowerStatistics";
 const SHARE_STATS: &str = "organizationalEntityShareStatistics";
 const PAGE_STATS: &str = "organizationPageStatistics";
 
+/// Lifetime follower statistics: the follower_statistics stream, and the source of the
+/// geo ids the geo stream names (read once per organization and shared).
+const FOLLOWER_LIFETIME: OrgFinder = OrgFinder {
+    resource: FOLLOWER_STATS,
+    finder: "organizationalEntity",
+    param: "organizationalEntity",
+    time_bound: None,
+};
+
+/// The posts stream: its post list is also what the per-post streams iterate.
+const POSTS_STREAM: StreamDef = StreamDef {
+    name: "posts",
+    description:
+        "Posts authored by each page (shares and ugcPosts), incremental on last modification.",
+    endpoint: Endpoint::PostList(PostList {
+        resource: "posts",
+        finder: "author",
+        param: "author",
+        query: "sortBy=LAST_MODIFIED",
+        max_count: 100,
+    }),
+    partition: Partition::Organization,
+    cursor: Some("last_modified_at"),
+    primary_key: &["id"],
+    scopes: POSTS,
+    schema: schema::<r::Post>,
+    decode: decode::<r::Post>,
+};
+
 /// Every stream the connector offers.
 pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "organizations",
         description: "The pages read: name, vanity name, website, industry, size, locations.",
-        endpoint: Endpoint::OrganizationsBatch { max_ids: 50 },
+        endpoint: Endpoint::Organizations(IdsBatch { resource: "organizations", max_ids: 50 }),
         partition: Partition::Global,
         cursor: None,
         primary_key: &["id"],
@@ -217,7 +179,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "follower_count",
         description: "Total followers of each page, one snapshot per sync day.",
-        endpoint: Endpoint::OrgKeyed { resource: "networkSizes", query: "edgeType=COMPANY_FOLLOWED_BY_MEMBER" },
+        endpoint: Endpoint::OrgKeyed(OrgKeyed { resource: "networkSizes", query: "edgeType=COMPANY_FOLLOWED_BY_MEMBER" }),
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["organization", "snapshot_date"],
@@ -228,7 +190,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "follower_statistics",
         description: "Lifetime follower demographics: by association, seniority, industry, function, company size, country and region.",
-        endpoint: Endpoint::OrgFinder { resource: FOLLOWER_STATS, finder: "organizationalEntity", param: "organizationalEntity", time_bound: None },
+        endpoint: Endpoint::OrgFinder(FOLLOWER_LIFETIME),
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["organization"],
@@ -239,7 +201,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "follower_statistics_daily",
         description: "Organic and paid follower gains per day (or month).",
-        endpoint: Endpoint::OrgFinder { resource: FOLLOWER_STATS, finder: "organizationalEntity", param: "organizationalEntity", time_bound: Some(TimeBound { lag_days: 2 }) },
+        endpoint: Endpoint::OrgFinder(OrgFinder { time_bound: Some(TimeBound { lag_days: 2 }), ..FOLLOWER_LIFETIME }),
         partition: Partition::Organization,
         cursor: Some("date"),
         primary_key: &["organization", "time_granularity", "date"],
@@ -250,7 +212,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "share_statistics",
         description: "Lifetime organic share statistics of each page: impressions, clicks, reactions, comments, shares, engagement.",
-        endpoint: Endpoint::OrgFinder { resource: SHARE_STATS, finder: "organizationalEntity", param: "organizationalEntity", time_bound: None },
+        endpoint: Endpoint::OrgFinder(OrgFinder { resource: SHARE_STATS, finder: "organizationalEntity", param: "organizationalEntity", time_bound: None }),
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["organization"],
@@ -261,7 +223,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "share_statistics_daily",
         description: "Organic share statistics per day (or month).",
-        endpoint: Endpoint::OrgFinder { resource: SHARE_STATS, finder: "organizationalEntity", param: "organizationalEntity", time_bound: Some(TimeBound { lag_days: 1 }) },
+        endpoint: Endpoint::OrgFinder(OrgFinder { resource: SHARE_STATS, finder: "organizationalEntity", param: "organizationalEntity", time_bound: Some(TimeBound { lag_days: 1 }) }),
         partition: Partition::Organization,
         cursor: Some("date"),
         primary_key: &["organization", "time_granularity", "date"],
@@ -272,7 +234,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "page_statistics",
         description: "Lifetime page views and clicks by section and device, with demographic breakdowns.",
-        endpoint: Endpoint::OrgFinder { resource: PAGE_STATS, finder: "organization", param: "organization", time_bound: None },
+        endpoint: Endpoint::OrgFinder(OrgFinder { resource: PAGE_STATS, finder: "organization", param: "organization", time_bound: None }),
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["organization"],
@@ -283,7 +245,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "page_statistics_daily",
         description: "Page views and clicks per day (or month).",
-        endpoint: Endpoint::OrgFinder { resource: PAGE_STATS, finder: "organization", param: "organization", time_bound: Some(TimeBound { lag_days: 1 }) },
+        endpoint: Endpoint::OrgFinder(OrgFinder { resource: PAGE_STATS, finder: "organization", param: "organization", time_bound: Some(TimeBound { lag_days: 1 }) }),
         partition: Partition::Organization,
         cursor: Some("date"),
         primary_key: &["organization", "time_granularity", "date"],
@@ -291,21 +253,11 @@ pub static STREAMS: &[StreamDef] = &[
         schema: schema::<r::PageStatisticsDaily>,
         decode: decode::<r::PageStatisticsDaily>,
     },
-    StreamDef {
-        name: "posts",
-        description: "Posts authored by each page (shares and ugcPosts), incremental on last modification.",
-        endpoint: Endpoint::OrgPaged { resource: "posts", finder: "author", param: "author", query: "sortBy=LAST_MODIFIED", max_count: 100 },
-        partition: Partition::Organization,
-        cursor: Some("last_modified_at"),
-        primary_key: &["id"],
-        scopes: POSTS,
-        schema: schema::<r::Post>,
-        decode: decode::<r::Post>,
-    },
+    POSTS_STREAM,
     StreamDef {
         name: "post_statistics",
         description: "Lifetime statistics of every post (impressions, clicks, reactions, comments, shares, engagement).",
-        endpoint: Endpoint::PostBatch { resource: SHARE_STATS, finder: "organizationalEntity", param: "organizationalEntity", max_ids: 50 },
+        endpoint: Endpoint::PostBatch(PostBatch { resource: SHARE_STATS, finder: "organizationalEntity", param: "organizationalEntity", max_ids: 50, posts: &POSTS_STREAM }),
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["post"],
@@ -316,7 +268,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "post_comments",
         description: "Comments on the pages' posts, incremental on last modification.",
-        endpoint: Endpoint::PostPaged { path: "socialActions/{post}/comments", query: "", max_count: 100, finder: false, newest_first: false, activity: Activity::Comments },
+        endpoint: Endpoint::PostPaged(PostPaged { resource: "socialActions", path: "socialActions/{post}/comments", query: "", max_count: 100, finder: false, newest_first: false, activity: Activity::Comments, posts: &POSTS_STREAM }),
         partition: Partition::Organization,
         cursor: Some("last_modified_at"),
         primary_key: &["comment_urn"],
@@ -327,7 +279,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "post_reactions",
         description: "Reactions (like, celebrate, support, love, insightful, funny) on the pages' posts.",
-        endpoint: Endpoint::PostPaged { path: "reactions/(entity:{post})", query: "q=entity&sort=(value:REVERSE_CHRONOLOGICAL)", max_count: 100, finder: true, newest_first: true, activity: Activity::Reactions },
+        endpoint: Endpoint::PostPaged(PostPaged { resource: "reactions", path: "reactions/(entity:{post})", query: "q=entity&sort=(value:REVERSE_CHRONOLOGICAL)", max_count: 100, finder: true, newest_first: true, activity: Activity::Reactions, posts: &POSTS_STREAM }),
         partition: Partition::Organization,
         cursor: Some("created_at"),
         primary_key: &["id"],
@@ -338,7 +290,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "video_statistics",
         description: "Lifetime views, viewers and watch time of every video post.",
-        endpoint: Endpoint::VideoVariants { resource: "videoAnalytics", variants: &["VIDEO_VIEW", "VIEWER", "TIME_WATCHED", "TIME_WATCHED_FOR_VIDEO_VIEWS"] },
+        endpoint: Endpoint::VideoVariants(VideoVariants { resource: "videoAnalytics", variants: &["VIDEO_VIEW", "VIEWER", "TIME_WATCHED", "TIME_WATCHED_FOR_VIDEO_VIEWS"], posts: &POSTS_STREAM }),
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["post", "metric"],
@@ -349,7 +301,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "seniorities",
         description: "Names of the seniority URNs used in breakdowns.",
-        endpoint: Endpoint::GetAll { resource: "seniorities", max_count: 100 },
+        endpoint: Endpoint::GetAll(GetAll { resource: "seniorities", max_count: 100, variant: "seniority" }),
         partition: Partition::Global,
         cursor: None,
         primary_key: &["id"],
@@ -360,7 +312,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "functions",
         description: "Names of the job-function URNs used in breakdowns.",
-        endpoint: Endpoint::GetAll { resource: "functions", max_count: 100 },
+        endpoint: Endpoint::GetAll(GetAll { resource: "functions", max_count: 100, variant: "function" }),
         partition: Partition::Global,
         cursor: None,
         primary_key: &["id"],
@@ -371,7 +323,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "industries",
         description: "Names of the industry URNs used in breakdowns.",
-        endpoint: Endpoint::GetAll { resource: "industries", max_count: 100 },
+        endpoint: Endpoint::GetAll(GetAll { resource: "industries", max_count: 100, variant: "industry" }),
         partition: Partition::Global,
         cursor: None,
         primary_key: &["id"],
@@ -382,7 +334,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "geo",
         description: "Names of the geo URNs (countries, regions) in the follower breakdowns.",
-        endpoint: Endpoint::GeoBatch { max_ids: 100 },
+        endpoint: Endpoint::Geo(GeoBatch { batch: IdsBatch { resource: "geo", max_ids: 100 }, source: &FOLLOWER_LIFETIME, ids_in: geo_ids }),
         partition: Partition::Global,
         cursor: None,
         primary_key: &["id"],
@@ -397,239 +349,138 @@ pub fn find(name: &str) -> Option<&'static StreamDef> {
     STREAMS.iter().find(|s| s.name == name)
 }
 
-/// The inputs a request may need.
-#[derive(Debug, Default, Clone)]
-pub struct Params<'a> {
-    pub org: Option<&'a str>,
-    /// `[start_ms, end_ms)` and granularity of a time-bound request.
-    pub window: Option<(i64, i64, &'a str)>,
-    pub post: Option<&'a str>,
-    pub ids: &'a [String],
-    /// For post batches: `shares` or `ugcPosts`.
-    pub id_param: Option<&'a str>,
-    pub variant: Option<&'a str>,
-    pub start: usize,
+/// What the per-post streams keep of each post of the post list.
+#[derive(Debug, Clone)]
+pub(crate) struct PostRef {
+    pub urn: PostUrn,
+    pub is_video: bool,
 }
 
-impl Endpoint {
-    /// The resource name, for logs and errors.
-    pub fn resource(&self) -> &'static str {
-        match *self {
-            Endpoint::OrganizationsBatch { .. } => "organizations",
-            Endpoint::OrgKeyed { resource, .. }
-            | Endpoint::OrgFinder { resource, .. }
-            | Endpoint::OrgPaged { resource, .. }
-            | Endpoint::PostBatch { resource, .. }
-            | Endpoint::VideoVariants { resource, .. }
-            | Endpoint::GetAll { resource, .. } => resource,
-            Endpoint::PostPaged { path, .. } => {
-                if path.starts_with("reactions") {
-                    "reactions"
-                } else {
-                    "socialActions"
-                }
-            }
-            Endpoint::GeoBatch { .. } => "geo",
+impl PostRef {
+    /// The post URN and content type of one element of the post list.
+    pub(crate) fn from_element(raw: &str) -> Result<PostRef, String> {
+        #[derive(Deserialize)]
+        struct PostHead {
+            id: String,
+            content: Option<serde_json::Map<String, Value>>,
         }
-    }
-
-    /// A one-line description of the requests, for the stream reference.
-    pub fn summary(&self) -> String {
-        match *self {
-            Endpoint::OrganizationsBatch { max_ids } => format!("GET /rest/organizations?ids=List(…) — up to {max_ids} organizations per request"),
-            Endpoint::OrgKeyed { resource, query } => format!("GET /rest/{resource}/{{organization}}?{query} — one request per organization"),
-            Endpoint::OrgFinder { resource, finder, param, time_bound: None } => {
-                format!("GET /rest/{resource}?q={finder}&{param}={{organization}} — one request per organization")
-            }
-            Endpoint::OrgFinder { resource, finder, param, time_bound: Some(tb) } => format!(
-                "GET /rest/{resource}?q={finder}&{param}={{organization}}&timeIntervals=(…) — one request per organization per sync, final data up to {} day(s) ago",
-                tb.lag_days
-            ),
-            Endpoint::OrgPaged { resource, finder, param, query, max_count } => {
-                format!("GET /rest/{resource}?q={finder}&{param}={{organization}}&{query} — {max_count} per page, newest first")
-            }
-            Endpoint::PostBatch { resource, param, max_ids, .. } => {
-                format!("GET /rest/{resource}?q=organizationalEntity&{param}={{organization}}&shares=List(…) (or ugcPosts) — {max_ids} posts per request")
-            }
-            Endpoint::PostPaged { path, query, max_count, .. } => {
-                let sep = if query.is_empty() { "" } else { "?" };
-                format!("GET /rest/{path}{sep}{query} — {max_count} per page; only posts whose socialMetadata count changed")
-            }
-            Endpoint::VideoVariants { resource, variants } => {
-                format!("GET /rest/{resource}?q=entity&entity={{video post}}&type=… — one request per video and metric ({})", variants.join(", "))
-            }
-            Endpoint::GetAll { resource, max_count } => format!("GET /rest/{resource} — {max_count} per page"),
-            Endpoint::GeoBatch { max_ids } => format!("GET /rest/geo?ids=List(…) — the geo URNs of the follower breakdowns, {max_ids} per request"),
-        }
-    }
-
-    /// Whether requests carry `X-RestLi-Method: FINDER`.
-    pub fn finder_header(&self) -> bool {
-        match *self {
-            Endpoint::OrgPaged { .. }
-            | Endpoint::OrgFinder { .. }
-            | Endpoint::PostBatch { .. }
-            | Endpoint::VideoVariants { .. } => true,
-            Endpoint::PostPaged { finder, .. } => finder,
-            _ => false,
-        }
-    }
-
-    /// The page size requested (paged endpoints).
-    pub fn page_size(&self) -> usize {
-        match *self {
-            Endpoint::OrgPaged { max_count, .. }
-            | Endpoint::PostPaged { max_count, .. }
-            | Endpoint::GetAll { max_count, .. } => max_count,
-            _ => 0,
-        }
-    }
-
-    /// The path and query (relative to the REST base) of one request.
-    pub fn path(&self, p: &Params) -> String {
-        let org = p.org.map(encode).unwrap_or_default();
-        match *self {
-            Endpoint::OrganizationsBatch { .. } | Endpoint::GeoBatch { .. } => {
-                format!("{}?ids={}", self.resource(), list_raw(p.ids))
-            }
-            Endpoint::OrgKeyed { resource, query } => format!("{resource}/{org}?{query}"),
-            Endpoint::OrgFinder {
-                resource,
-                finder,
-                param,
-                ..
-            } => {
-                let mut s = format!("{resource}?q={finder}&{param}={org}");
-                if let Some((start, end, gran)) = p.window {
-                    s.push_str(&format!(
-                        "&timeIntervals={}",
-                        time_intervals(start, end, gran)
-                    ));
-                }
-                s
-            }
-            Endpoint::OrgPaged {
-                resource,
-                finder,
-                param,
-                query,
-                max_count,
-            } => {
-                format!(
-                    "{resource}?q={finder}&{param}={org}&{query}&start={}&count={max_count}",
-                    p.start
-                )
-            }
-            Endpoint::PostBatch {
-                resource,
-                finder,
-                param,
-                ..
-            } => format!(
-                "{resource}?q={finder}&{param}={org}&{}={}",
-                p.id_param.unwrap_or("shares"),
-                list(p.ids)
-            ),
-            Endpoint::PostPaged {
-                path,
-                query,
-                max_count,
-                ..
-            } => {
-                let path = path.replace("{post}", &encode(p.post.unwrap_or_default()));
-                let sep = if query.is_empty() { "" } else { "&" };
-                format!("{path}?{query}{sep}start={}&count={max_count}", p.start)
-            }
-            Endpoint::VideoVariants { resource, .. } => format!(
-                "{resource}?q=entity&entity={}&type={}&aggregation=ALL",
-                encode(p.post.unwrap_or_default()),
-                p.variant.unwrap_or_default()
-            ),
-            Endpoint::GetAll {
-                resource,
-                max_count,
-            } => format!("{resource}?start={}&count={max_count}", p.start),
-        }
+        let head: PostHead = serde_json::from_str(raw).map_err(|e| e.to_string())?;
+        Ok(PostRef {
+            is_video: records::content_type(head.content.as_ref()) == "video",
+            urn: PostUrn::new(head.id),
+        })
     }
 }
 
-/// `List(..)` of numeric ids (no encoding needed, none applied).
-fn list_raw(ids: &[String]) -> String {
-    format!("List({})", ids.join(","))
+/// Geo ids (`urn:li:geo:N` → `N`) in a lifetime follower statistics element.
+fn geo_ids(raw: &str, ids: &mut BTreeSet<String>) {
+    let Ok(v) = serde_json::from_str::<Value>(raw) else {
+        return;
+    };
+    for key in ["followerCountsByGeoCountry", "followerCountsByGeo"] {
+        for item in v.get(key).and_then(|a| a.as_array()).into_iter().flatten() {
+            if let Some(id) = item
+                .get("geo")
+                .and_then(|g| g.as_str())
+                .and_then(|g| g.strip_prefix("urn:li:geo:"))
+            {
+                ids.insert(id.to_string());
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::urn::PostKind;
+    use chrono::NaiveDate;
 
-    fn path(name: &str, p: Params) -> String {
-        find(name).unwrap().endpoint.path(&p)
+    const ORG: &str = "urn:li:organization:2414183";
+
+    fn endpoint(name: &str) -> Endpoint {
+        find(name).unwrap().endpoint
     }
 
-    const ORG: Option<&str> = Some("urn:li:organization:2414183");
+    fn finder(name: &str) -> OrgFinder {
+        match endpoint(name) {
+            Endpoint::OrgFinder(f) => f,
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+
+    fn window(start: &str, end: &str, granularity: crate::config::Granularity) -> Window {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        Window {
+            start: d(start),
+            end: d(end),
+            granularity,
+        }
+    }
 
     #[test]
     fn exact_urls_per_stream() {
+        use crate::config::Granularity;
         let ids = vec!["2414183".to_string(), "2415192".to_string()];
+        let Endpoint::Organizations(orgs) = endpoint("organizations") else {
+            panic!()
+        };
+        assert_eq!(orgs.path(&ids), "organizations?ids=List(2414183,2415192)");
+        let Endpoint::OrgKeyed(count) = endpoint("follower_count") else {
+            panic!()
+        };
         assert_eq!(
-            path(
-                "organizations",
-                Params {
-                    ids: &ids,
-                    ..Default::default()
-                }
-            ),
-            "organizations?ids=List(2414183,2415192)"
-        );
-        assert_eq!(
-            path(
-                "follower_count",
-                Params {
-                    org: ORG,
-                    ..Default::default()
-                }
-            ),
+            count.path(ORG),
             "networkSizes/urn%3Ali%3Aorganization%3A2414183?edgeType=COMPANY_FOLLOWED_BY_MEMBER"
         );
-        assert_eq!(path("follower_statistics", Params { org: ORG, ..Default::default() }),
+        assert_eq!(finder("follower_statistics").path(ORG),
             "organizationalEntityFollowerStatistics?q=organizationalEntity&organizationalEntity=urn%3Ali%3Aorganization%3A2414183");
-        assert_eq!(path("follower_statistics_daily", Params { org: ORG, window: Some((1, 2, "DAY")), ..Default::default() }),
-            "organizationalEntityFollowerStatistics?q=organizationalEntity&organizationalEntity=urn%3Ali%3Aorganization%3A2414183&timeIntervals=(timeRange:(start:1,end:2),timeGranularityType:DAY)");
-        assert_eq!(path("share_statistics", Params { org: ORG, ..Default::default() }),
+        // 2026-01-01 and 2026-01-02 midnights UTC.
+        assert_eq!(finder("follower_statistics_daily").windowed_path(ORG, &window("2026-01-01", "2026-01-02", Granularity::DAY)),
+            "organizationalEntityFollowerStatistics?q=organizationalEntity&organizationalEntity=urn%3Ali%3Aorganization%3A2414183&timeIntervals=(timeRange:(start:1767225600000,end:1767312000000),timeGranularityType:DAY)");
+        assert_eq!(finder("share_statistics").path(ORG),
             "organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity=urn%3Ali%3Aorganization%3A2414183");
-        assert_eq!(path("share_statistics_daily", Params { org: ORG, window: Some((3, 4, "MONTH")), ..Default::default() }),
-            "organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity=urn%3Ali%3Aorganization%3A2414183&timeIntervals=(timeRange:(start:3,end:4),timeGranularityType:MONTH)");
-        assert_eq!(path("page_statistics", Params { org: ORG, ..Default::default() }),
+        assert_eq!(finder("share_statistics_daily").windowed_path(ORG, &window("2026-01-01", "2026-02-01", Granularity::MONTH)),
+            "organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity=urn%3Ali%3Aorganization%3A2414183&timeIntervals=(timeRange:(start:1767225600000,end:1769904000000),timeGranularityType:MONTH)");
+        assert_eq!(finder("page_statistics").path(ORG),
             "organizationPageStatistics?q=organization&organization=urn%3Ali%3Aorganization%3A2414183");
-        assert_eq!(path("page_statistics_daily", Params { org: ORG, window: Some((5, 6, "DAY")), ..Default::default() }),
-            "organizationPageStatistics?q=organization&organization=urn%3Ali%3Aorganization%3A2414183&timeIntervals=(timeRange:(start:5,end:6),timeGranularityType:DAY)");
-        assert_eq!(path("posts", Params { org: ORG, start: 200, ..Default::default() }),
+        assert_eq!(finder("page_statistics_daily").windowed_path(ORG, &window("2026-01-01", "2026-01-02", Granularity::DAY)),
+            "organizationPageStatistics?q=organization&organization=urn%3Ali%3Aorganization%3A2414183&timeIntervals=(timeRange:(start:1767225600000,end:1767312000000),timeGranularityType:DAY)");
+        let Endpoint::PostList(posts) = endpoint("posts") else {
+            panic!()
+        };
+        assert_eq!(posts.path(ORG, 200),
             "posts?q=author&author=urn%3Ali%3Aorganization%3A2414183&sortBy=LAST_MODIFIED&start=200&count=100");
-        let posts = vec!["urn:li:share:1".to_string(), "urn:li:share:2".to_string()];
-        assert_eq!(path("post_statistics", Params { org: ORG, ids: &posts, id_param: Some("shares"), ..Default::default() }),
+        let (s1, s2) = (
+            PostUrn::new("urn:li:share:1"),
+            PostUrn::new("urn:li:share:2"),
+        );
+        let Endpoint::PostBatch(stats) = endpoint("post_statistics") else {
+            panic!()
+        };
+        assert_eq!(stats.path(ORG, PostKind::Share, &[&s1, &s2]),
             "organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity=urn%3Ali%3Aorganization%3A2414183&shares=List(urn%3Ali%3Ashare%3A1,urn%3Ali%3Ashare%3A2)");
+        let ugc = PostUrn::new("urn:li:ugcPost:9");
+        assert!(stats
+            .path(ORG, PostKind::UgcPost, &[&ugc])
+            .ends_with("&ugcPosts=List(urn%3Ali%3AugcPost%3A9)"));
+        let Endpoint::PostPaged(comments) = endpoint("post_comments") else {
+            panic!()
+        };
         assert_eq!(
-            path(
-                "post_comments",
-                Params {
-                    post: Some("urn:li:share:1"),
-                    start: 100,
-                    ..Default::default()
-                }
-            ),
+            comments.path(&s1, 100),
             "socialActions/urn%3Ali%3Ashare%3A1/comments?start=100&count=100"
         );
-        assert_eq!(path("post_reactions", Params { post: Some("urn:li:ugcPost:9"), ..Default::default() }),
+        let Endpoint::PostPaged(reactions) = endpoint("post_reactions") else {
+            panic!()
+        };
+        assert_eq!(reactions.path(&ugc, 0),
             "reactions/(entity:urn%3Ali%3AugcPost%3A9)?q=entity&sort=(value:REVERSE_CHRONOLOGICAL)&start=0&count=100");
+        let Endpoint::VideoVariants(video) = endpoint("video_statistics") else {
+            panic!()
+        };
         assert_eq!(
-            path(
-                "video_statistics",
-                Params {
-                    post: Some("urn:li:ugcPost:9"),
-                    variant: Some("VIEWER"),
-                    ..Default::default()
-                }
-            ),
+            video.path(&ugc, "VIEWER"),
             "videoAnalytics?q=entity&entity=urn%3Ali%3AugcPost%3A9&type=VIEWER&aggregation=ALL"
         );
         for (name, res) in [
@@ -637,22 +488,33 @@ mod tests {
             ("functions", "functions"),
             ("industries", "industries"),
         ] {
-            assert_eq!(
-                path(name, Params::default()),
-                format!("{res}?start=0&count=100")
-            );
+            let Endpoint::GetAll(all) = endpoint(name) else {
+                panic!()
+            };
+            assert_eq!(all.path(0), format!("{res}?start=0&count=100"));
         }
         let geos = vec!["103644278".to_string()];
+        let Endpoint::Geo(geo) = endpoint("geo") else {
+            panic!()
+        };
+        assert_eq!(geo.batch.path(&geos), "geo?ids=List(103644278)");
+        // Geo reads its ids from the follower_statistics stream's lifetime request.
         assert_eq!(
-            path(
-                "geo",
-                Params {
-                    ids: &geos,
-                    ..Default::default()
-                }
-            ),
-            "geo?ids=List(103644278)"
+            geo.source.path(ORG),
+            finder("follower_statistics").path(ORG)
         );
+    }
+
+    #[test]
+    fn per_post_streams_iterate_the_posts_stream() {
+        for s in STREAMS.iter().filter(|s| s.per_post()) {
+            assert_eq!(
+                s.endpoint.post_source().unwrap().name,
+                "posts",
+                "{}",
+                s.name
+            );
+        }
     }
 
     #[test]

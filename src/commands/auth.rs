@@ -21,7 +21,7 @@
 //! JSON document a shell can redirect. Secrets appear only in the config itself.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -29,45 +29,21 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::cli::{AuthOptions, DEFAULT_SCOPES};
 use crate::config::{self, Secret};
 use crate::error::{Error, Result};
 use crate::linkedin::restli::encode;
 use crate::protocol::Writer;
 use crate::streams::STREAMS;
 
-/// The Community Management read scopes the connector's streams need (the same table as
-/// docs/token-guide.md): posts and statistics, followers, comments and reactions, page
-/// statistics and organization details.
-pub const DEFAULT_SCOPES: &str =
-    "r_organization_social r_organization_followers r_social_engagement rw_organization_admin";
-/// A fixed default port, because LinkedIn only redirects to URLs registered in advance,
-/// port included.
-pub const DEFAULT_PORT: u16 = 8765;
 /// The path of the callback under the local server.
 const CALLBACK_PATH: &str = "/callback";
 /// Largest request head the callback server reads; LinkedIn's codes are a few hundred bytes.
 const MAX_REQUEST: usize = 16 * 1024;
 
-/// What `auth` was asked to do.
-#[derive(Debug, Clone)]
-pub struct AuthOptions {
-    pub client_id: String,
-    pub client_secret: Secret,
-    /// Scopes as given: separated by spaces or commas.
-    pub scopes: String,
-    pub oauth_base_url: String,
-    /// Written into the config when it is not LinkedIn's (proxies, the mock).
-    pub api_base_url: String,
-    /// 0 picks any free port.
-    pub port: u16,
-    pub no_browser: bool,
-    pub write_config: Option<PathBuf>,
-    pub timeout_secs: u64,
-}
-
 /// The parameters LinkedIn sends to the redirect URL.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Callback {
+pub(crate) struct Callback {
     pub code: Option<String>,
     pub state: Option<String>,
     pub error: Option<String>,
@@ -90,7 +66,7 @@ struct TokenResponse {
 /// Runs the command: the config goes to `writer` (stdout) unless written to a file; the
 /// person's messages, and a failure as one clear message, go to stderr. Returns the exit
 /// code.
-pub async fn command<W: Write>(opts: AuthOptions, writer: &mut Writer<W>) -> Result<i32> {
+pub(crate) async fn command<W: Write>(opts: AuthOptions, writer: &mut Writer<W>) -> Result<i32> {
     let mut tell = std::io::stderr();
     match run(opts, &mut tell).await {
         Ok(Some(config)) => writer.document(&config).map(|_| 0),
@@ -103,7 +79,7 @@ pub async fn command<W: Write>(opts: AuthOptions, writer: &mut Writer<W>) -> Res
 }
 
 /// The flow; returns the config to print, or `None` when it was written to a file.
-pub async fn run<T: Write>(opts: AuthOptions, tell: &mut T) -> Result<Option<Value>> {
+pub(crate) async fn run<T: Write>(opts: AuthOptions, tell: &mut T) -> Result<Option<Value>> {
     let scopes = parse_scopes(&opts.scopes)?;
     if opts.client_id.trim().is_empty() {
         return Err(Error::Config(
@@ -233,7 +209,7 @@ pub async fn run<T: Write>(opts: AuthOptions, tell: &mut T) -> Result<Option<Val
 
 /// Splits `--scopes` on spaces and commas (LinkedIn's token tool shows them either way),
 /// keeping the first of duplicates.
-pub fn parse_scopes(raw: &str) -> Result<Vec<String>> {
+pub(crate) fn parse_scopes(raw: &str) -> Result<Vec<String>> {
     let scopes = split_scopes(raw);
     if scopes.is_empty() {
         return Err(Error::Config(format!(
@@ -271,7 +247,7 @@ fn new_state() -> Result<String> {
 
 /// The authorization URL: every value percent-encoded, scopes joined by a space (`%20`),
 /// as the doc's example request shows.
-pub fn authorization_url(
+pub(crate) fn authorization_url(
     oauth_base: &str,
     client_id: &str,
     redirect_uri: &str,
@@ -290,7 +266,7 @@ pub fn authorization_url(
 
 /// The code from a callback whose `state` matches, or the error to report. The state is
 /// checked first: an answer that did not come from this run says nothing about it.
-pub fn check_callback(cb: &Callback, expected_state: &str) -> Result<String> {
+pub(crate) fn check_callback(cb: &Callback, expected_state: &str) -> Result<String> {
     match cb.state.as_deref() {
         None => {
             return Err(Error::Config(
@@ -341,7 +317,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Parses the request line of one HTTP/1.1 request: `(method, path, callback params)`.
-pub fn parse_request(head: &str) -> Option<(String, String, Callback)> {
+pub(crate) fn parse_request(head: &str) -> Option<(String, String, Callback)> {
     let line = head.lines().next()?;
     let mut parts = line.split(' ');
     let method = parts.next()?.to_string();
@@ -777,7 +753,7 @@ mod tests {
         assert!(parse_scopes(" , ").is_err());
         let e = parse_scopes("r_organization_social&evil=1").unwrap_err();
         assert!(e.to_string().contains("not a LinkedIn scope"), "{e}");
-        assert_eq!(parse_scopes(DEFAULT_SCOPES).unwrap().len(), 4);
+        assert_eq!(parse_scopes(DEFAULT_SCOPES).unwrap().len(), 3);
     }
 
     #[test]
@@ -931,7 +907,10 @@ mod tests {
         let Ok(crate::cli::Command::Auth(o)) = cli.command() else {
             panic!("not the auth command")
         };
-        assert_eq!((o.client_id.as_str(), o.port), ("id", DEFAULT_PORT));
+        assert_eq!(
+            (o.client_id.as_str(), o.port),
+            ("id", crate::cli::DEFAULT_PORT)
+        );
         assert_eq!(o.client_secret.expose(), "sec");
         assert!(o.no_browser && o.write_config.is_none());
         assert_eq!(o.scopes, DEFAULT_SCOPES);

@@ -2,18 +2,22 @@
 //! API requests (quota is precious). Which scopes unlock which streams comes from the
 //! stream table, so the advice stays true as streams are added.
 
+use std::io::Write;
+use std::path::Path;
+
 use serde::Deserialize;
 
-use crate::config::{Config, Credentials, Secret};
-use crate::engine::resolve_organizations;
-use crate::error::Error;
+use crate::config::{Config, Credentials};
+use crate::error::{Error, Result};
 use crate::linkedin::client::Client;
+use crate::linkedin::orgs;
 use crate::linkedin::restli::encode;
+use crate::protocol::Writer;
 use crate::streams::STREAMS;
 
 /// The verdict of a check.
 #[derive(Debug, Clone)]
-pub struct Diagnosis {
+pub(crate) struct Diagnosis {
     pub ok: bool,
     pub message: String,
     pub requests: u64,
@@ -67,7 +71,7 @@ fn explain(e: &Error, config: &Config) -> String {
 struct Ignored {}
 
 /// Runs the diagnosis; the paste mistakes cleaned while loading the config are reported too.
-pub async fn diagnose(config: &Config, client: &Client) -> Diagnosis {
+pub(crate) async fn diagnose(config: &Config, client: &Client) -> Diagnosis {
     let mut d = Diagnosis {
         ok: false,
         message: String::new(),
@@ -82,15 +86,7 @@ pub async fn diagnose(config: &Config, client: &Client) -> Diagnosis {
         .map(|s| format!(" {s}"))
         .unwrap_or_default();
     // 1. Which pages does the member administer? (also proves the token and version work)
-    let administered = match resolve_organizations(
-        &Config {
-            organization_ids: Vec::new(),
-            ..config.clone()
-        },
-        client,
-    )
-    .await
-    {
+    let administered = match orgs::resolve(&[], client).await {
         Ok(orgs) => orgs,
         Err(Error::Config(m)) if config.organization_ids.is_empty() => {
             d.requests = client.requests();
@@ -175,199 +171,18 @@ pub async fn diagnose(config: &Config, client: &Client) -> Diagnosis {
     d
 }
 
-/// Inputs of the human `check-token` command.
-pub struct TokenCheck {
-    /// The token as pasted (cleaned here).
-    pub raw_token: String,
-    pub api_base_url: String,
-    pub oauth_base_url: String,
-    pub api_version: String,
-    /// App credentials, for token introspection (expiry and exact scopes).
-    pub client: Option<(Secret, Secret)>,
-    pub colour: bool,
-}
-
-/// The scopes a report lists, in the order a user requests them.
-const REPORTED_SCOPES: &[&str] = &[
-    "r_organization_social",
-    "r_organization_followers",
-    "r_social_engagement",
-    "rw_organization_admin",
-];
-
-fn streams_unlocked_by(scope: &str) -> Vec<&'static str> {
-    STREAMS
-        .iter()
-        .filter(|s| s.scopes.contains(&scope))
-        .map(|s| s.name)
-        .collect()
-}
-
-/// Runs the human token check; returns the report and whether the token can sync something.
-pub async fn check_token(opts: TokenCheck) -> (String, bool) {
-    let paint = |code: &str, text: &str| {
-        if opts.colour {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    };
-    let (ok_mark, bad_mark, unknown_mark) = (
-        paint("32", "yes"),
-        paint("31", "NO"),
-        paint("33", "not checked"),
-    );
-    // A line break ending piped input is how stdin works, not a paste mistake.
-    let (token, fixes) = crate::config::clean_token(opts.raw_token.trim_end_matches(['\n', '\r']));
-    let mut out = String::from("LinkedIn token check\n");
-    if token.is_empty() {
-        out.push_str("  No token given: pipe it on stdin or set LINKEDIN_ACCESS_TOKEN.\n");
-        return (out, false);
-    }
-    if let Some(f) = fixes.describe() {
-        out.push_str(&format!("  Note:         {f}\n"));
-    }
-    let config_json = serde_json::json!({
-        "credentials": {"auth_method": "access_token", "access_token": token},
-        "api_base_url": opts.api_base_url, "oauth_base_url": opts.oauth_base_url,
-        "api_version": opts.api_version, "max_retries": 2, "request_timeout_secs": 30,
-    });
-    let config = match Config::from_value("check-token", &mut config_json.clone()) {
+/// `check`: a CONNECTION_STATUS; a config that does not load is a failed status, not an
+/// error.
+pub(super) async fn run<W: Write>(config: &Path, writer: &mut Writer<W>) -> Result<i32> {
+    let config = match super::load_config(config) {
         Ok(c) => c,
         Err(e) => {
-            out.push_str(&format!("  {e}\n"));
-            return (out, false);
+            writer.connection_status(false, &e.to_string())?;
+            return Ok(0);
         }
     };
-    out.push_str(&format!("  API version:  {}\n", config.api_version));
-    let mut introspected: Option<Vec<String>> = None;
-    if let Some((id, secret)) = &opts.client {
-        match crate::linkedin::client::introspect(
-            &config.oauth_base_url,
-            id,
-            secret,
-            &Secret::new(token.clone()),
-            std::time::Duration::from_secs(30),
-        )
-        .await
-        {
-            Ok(i) => {
-                let status = i.status.clone().unwrap_or_else(|| {
-                    if i.active == Some(true) {
-                        "active".into()
-                    } else {
-                        "inactive".into()
-                    }
-                });
-                let expiry = i
-                    .expires_at
-                    .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-                    .map(|t| {
-                        let days = (t - chrono::Utc::now()).num_days();
-                        format!(", expires {} (in {days} days)", t.format("%Y-%m-%d"))
-                    })
-                    .unwrap_or_default();
-                out.push_str(&format!(
-                    "  Token:        {}{expiry}\n",
-                    if i.active == Some(true) {
-                        paint("32", &status)
-                    } else {
-                        paint("31", &status)
-                    }
-                ));
-                introspected = i
-                    .scope
-                    .map(|s| s.split(',').map(|x| x.trim().to_string()).collect());
-            }
-            Err(e) => out.push_str(&format!("  Introspection: {e}\n")),
-        }
-    }
-    let client = match Client::new(&config) {
-        Ok(c) => c,
-        Err(e) => {
-            out.push_str(&format!("  {e}\n"));
-            return (out, false);
-        }
-    };
+    let client = Client::new(super::client_settings(&config))?;
     let d = diagnose(&config, &client).await;
-    if d.organizations.is_empty() {
-        out.push_str(&format!("  Verdict:      {}\n", paint("31", "cannot sync")));
-        out.push_str(&format!("  Why:          {}\n", d.message));
-        return (out, false);
-    }
-    // Page names: one batch request.
-    #[derive(Deserialize)]
-    struct Batch {
-        #[serde(default)]
-        results: std::collections::HashMap<String, Named>,
-    }
-    #[derive(Deserialize)]
-    struct Named {
-        #[serde(rename = "localizedName")]
-        localized_name: Option<String>,
-    }
-    let ids: Vec<String> = d
-        .organizations
-        .iter()
-        .filter_map(|o| crate::linkedin::urn::OrgUrn::parse(o).ok())
-        .map(|u| u.id.to_string())
-        .collect();
-    let names = client
-        .get::<Batch>(
-            "organizations",
-            &format!("organizations?ids=List({})", ids.join(",")),
-            false,
-        )
-        .await
-        .map(|b| b.results)
-        .unwrap_or_default();
-    out.push_str("  Pages:        ");
-    let pages: Vec<String> = ids
-        .iter()
-        .map(
-            |id| match names.get(id).and_then(|n| n.localized_name.clone()) {
-                Some(name) => format!("{id} ({name})"),
-                None => id.clone(),
-            },
-        )
-        .collect();
-    out.push_str(&pages.join(", "));
-    out.push('\n');
-    out.push_str("  Scopes:\n");
-    for scope in REPORTED_SCOPES {
-        let have = match &introspected {
-            Some(list) => Some(list.iter().any(|s| s == scope)),
-            None => d.probed.iter().find(|(s, _)| s == scope).map(|(_, ok)| *ok),
-        };
-        let mark = match have {
-            Some(true) => &ok_mark,
-            Some(false) => &bad_mark,
-            None => &unknown_mark,
-        };
-        out.push_str(&format!(
-            "    {scope:26} {mark:>3}  unlocks {}\n",
-            streams_unlocked_by(scope).join(", ")
-        ));
-    }
-    if introspected.is_none() {
-        out.push_str(
-            "    (give --client-id and --client-secret to read the exact scopes and expiry)\n",
-        );
-    }
-    let verdict = if d.blocked.is_empty() {
-        paint("32", "OK: the token can sync")
-    } else if d.ok {
-        paint("33", "partly usable")
-    } else {
-        paint("31", "cannot sync")
-    };
-    out.push_str(&format!(
-        "  Verdict:      {verdict}\n  Details:      {}\n",
-        d.message
-    ));
-    out.push_str(&format!(
-        "  Requests:     {} API request(s) used\n",
-        client.requests()
-    ));
-    (out, d.ok)
+    writer.connection_status(d.ok, &d.message)?;
+    Ok(0)
 }

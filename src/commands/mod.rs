@@ -1,0 +1,110 @@
+//! The commands, one file each: they load the inputs (config, catalog, state), build the
+//! client from the config, call the engine or a diagnosis, and write the result. This is
+//! the only layer that turns the config into the settings of the layers below.
+
+mod about;
+mod auth;
+pub(crate) mod check;
+mod check_token;
+mod discover;
+mod read;
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::cli::Command;
+use crate::config::{scrub, Config, Credentials};
+use crate::error::{Error, Result};
+use crate::linkedin::client::{Auth, ClientSettings, OAuth};
+use crate::linkedin::retry::RetryPolicy;
+use crate::protocol::Writer;
+
+/// Runs one command; returns the process exit code (failures already written).
+pub(crate) async fn execute<W: Write + Send>(
+    cmd: Command,
+    writer: &mut Writer<W>,
+    now: DateTime<Utc>,
+) -> Result<i32> {
+    match cmd {
+        Command::Spec => writer.spec(&crate::spec::spec()).map(|_| 0),
+        // Interactive: the config is its stdout, the person's messages its stderr.
+        Command::Auth(opts) => auth::command(opts, writer).await,
+        Command::About { format } => about::run(format, writer),
+        Command::CheckToken {
+            api_base_url,
+            oauth_base_url,
+            api_version,
+            client_id,
+            client_secret,
+        } => {
+            let opts = check_token::Options {
+                api_base_url,
+                oauth_base_url,
+                api_version,
+                client_id,
+                client_secret,
+            };
+            check_token::run(opts, writer).await
+        }
+        Command::Check { config } => check::run(&config, writer).await,
+        Command::Discover { config, protocol } => discover::run(&config, protocol, writer),
+        Command::Read {
+            config,
+            catalog,
+            state,
+            ..
+        } => read::run(&config, &catalog, state.as_deref(), writer, now).await,
+    }
+}
+
+fn read_file(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| {
+        Error::config(
+            &path.display().to_string(),
+            format!("cannot read the file: {e}"),
+        )
+    })
+}
+
+fn load_config(path: &Path) -> Result<Config> {
+    Config::from_json(&path.display().to_string(), &read_file(path)?)
+}
+
+/// What the LinkedIn client needs from the config.
+pub(crate) fn client_settings(config: &Config) -> ClientSettings {
+    let (auth, secrets) = match &config.credentials {
+        Credentials::AccessToken { access_token } => (Auth::Token(access_token.clone()), vec![]),
+        Credentials::OAuth2 {
+            client_id,
+            client_secret,
+            refresh_token,
+        } => (
+            Auth::OAuth(OAuth {
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+                refresh_token: refresh_token.clone(),
+                base_url: config.oauth_base_url.clone(),
+            }),
+            vec![
+                client_secret.expose().to_string(),
+                refresh_token.expose().to_string(),
+            ],
+        ),
+    };
+    ClientSettings {
+        api_base_url: config.api_base_url.clone(),
+        api_version: config.api_version.clone(),
+        auth,
+        request_timeout: Duration::from_secs(config.request_timeout_secs),
+        retry: RetryPolicy {
+            max_total: Duration::from_secs(config.retry_budget_secs),
+            ..RetryPolicy::new(config.max_retries)
+        },
+        max_concurrency: config.max_concurrency as usize,
+        secrets,
+        scrub,
+    }
+}

@@ -1,0 +1,146 @@
+//! Decoded records on their way to the sink: a newline-separated buffer per unit, sent
+//! page by page, and the newest cursor seen.
+
+use serde_json::value::RawValue;
+use tokio::sync::mpsc;
+
+use super::sink::Msg;
+use crate::domain::Cursor;
+use crate::error::{Error, Result};
+use crate::streams::records::RecordCtx;
+use crate::streams::StreamDef;
+
+/// Decoded records, newline-separated, ready for the writer.
+#[derive(Default)]
+pub(super) struct Records {
+    pub buf: Vec<u8>,
+    pub count: u64,
+}
+
+/// What `Records::push_newer` did with a record.
+pub(super) enum Pushed {
+    /// Kept, with its cursor.
+    Kept(Option<Cursor>),
+    /// Not newer than the bookmark: dropped.
+    Older,
+}
+
+impl Records {
+    /// Decodes one element into a record; returns its cursor.
+    pub(super) fn push(
+        &mut self,
+        def: &StreamDef,
+        ctx: &RecordCtx,
+        raw: &RawValue,
+    ) -> Result<Option<Cursor>> {
+        let mark = self.buf.len();
+        match (def.decode)(ctx, raw.get(), &mut self.buf) {
+            Ok(c) => {
+                self.buf.push(b'\n');
+                self.count += 1;
+                Ok(c.as_deref().and_then(Cursor::parse))
+            }
+            Err(e) => {
+                self.buf.truncate(mark);
+                Err(Error::Decode {
+                    stream: def.name.into(),
+                    detail: format!(
+                        "{e}; element: {}",
+                        crate::linkedin::client::excerpt(raw.get().as_bytes())
+                    ),
+                })
+            }
+        }
+    }
+
+    /// Like `push`, but drops a record whose cursor is not after `bookmark`.
+    pub(super) fn push_newer(
+        &mut self,
+        def: &StreamDef,
+        ctx: &RecordCtx,
+        raw: &RawValue,
+        bookmark: Option<Cursor>,
+    ) -> Result<Pushed> {
+        let mark = self.buf.len();
+        let cursor = self.push(def, ctx, raw)?;
+        if let (Some(c), Some(b)) = (cursor, bookmark) {
+            if c <= b {
+                self.buf.truncate(mark);
+                self.count -= 1;
+                return Ok(Pushed::Older);
+            }
+        }
+        Ok(Pushed::Kept(cursor))
+    }
+}
+
+/// A unit's records on their way to the sink, sent page by page.
+pub(super) struct Emitter<'a> {
+    tx: &'a mpsc::Sender<Msg>,
+    stream: usize,
+    pub records: Records,
+}
+
+impl<'a> Emitter<'a> {
+    pub(super) fn new(tx: &'a mpsc::Sender<Msg>, stream: usize) -> Emitter<'a> {
+        Emitter {
+            tx,
+            stream,
+            records: Records::default(),
+        }
+    }
+
+    pub(super) fn push(
+        &mut self,
+        def: &StreamDef,
+        ctx: &RecordCtx,
+        raw: &RawValue,
+    ) -> Result<Option<Cursor>> {
+        self.records.push(def, ctx, raw)
+    }
+
+    /// Sends what is buffered.
+    pub(super) async fn flush(&mut self) -> Result<()> {
+        if self.records.count == 0 {
+            return Ok(());
+        }
+        let Records { buf: data, count } = std::mem::take(&mut self.records);
+        self.tx
+            .send(Msg::Records {
+                stream: self.stream,
+                data,
+                count,
+            })
+            .await
+            .map_err(|_| Error::Cancelled)
+    }
+
+    /// Another emitter for the same stream (a concurrent part of one unit).
+    pub(super) fn sibling(&self) -> Emitter<'a> {
+        Emitter::new(self.tx, self.stream)
+    }
+
+    /// A line for the platform's log.
+    pub(super) async fn log(&self, line: String) {
+        let _ = self.tx.send(Msg::Log(line)).await;
+    }
+}
+
+/// Keeps the newest cursor seen.
+#[derive(Default)]
+pub(super) struct CursorMax(pub Option<Cursor>);
+
+impl CursorMax {
+    pub(super) fn see(&mut self, c: Option<Cursor>) {
+        if let Some(c) = c {
+            if self.0.is_none_or(|m| c > m) {
+                self.0 = Some(c);
+            }
+        }
+    }
+
+    /// The newest cursor, capped at `signpost` (the sync's start: nothing later is final).
+    pub(super) fn capped(self, signpost: Cursor) -> Option<Cursor> {
+        self.0.map(|m| m.min(signpost))
+    }
+}

@@ -1,0 +1,283 @@
+//! Reliability: a flaky API, the daily quota, kills at any instant: nothing lost.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use linkedin_mock::Scenario;
+use serde_json::{json, Value};
+
+use crate::harness::*;
+
+fn pk_set(msgs: &[Value], catalog: &Value) -> BTreeSet<String> {
+    records(msgs)
+        .iter()
+        .flat_map(|(s, rows)| {
+            rows.iter()
+                .map(move |r| format!("{s}|{}", pk_of(s, r, catalog)))
+        })
+        .collect()
+}
+
+#[test]
+fn a_flaky_api_yields_exactly_the_clean_record_set() {
+    let small = Scenario {
+        orgs: 1,
+        posts_per_org: 10,
+        comments_per_post: 3,
+        reactions_per_post: 3,
+        ..scenario()
+    };
+    let clean_mock = start_mock(small.clone());
+    let flaky_mock = start_mock(Scenario {
+        fault_rate: 0.2,
+        slow_ms: 3_000,
+        seed: 42,
+        ..small
+    });
+    let dir = tmp_dir();
+    let catalog = catalog_all(true);
+    let cat = write_json(&dir, "catalog.json", &catalog);
+    let clean_cfg = write_json(&dir, "clean.json", &clean_mock.config("mock-token"));
+    let mut flaky = flaky_mock.config("mock-token");
+    flaky["request_timeout_secs"] = json!(1);
+    flaky["max_retries"] = json!(10);
+    let flaky_cfg = write_json(&dir, "flaky.json", &flaky);
+    let clean = run(
+        &[
+            "read",
+            "--config",
+            clean_cfg.to_str().unwrap(),
+            "--catalog",
+            cat.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let noisy = read_ok(&flaky_cfg, &cat);
+    let stats = flaky_mock.control("GET", "stats", &json!({}));
+    let errors: u64 = stats["endpoints"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|e| {
+            e.as_object()
+                .unwrap()
+                .iter()
+                .filter(|(k, _)| k.as_str() != "200")
+                .map(|(_, v)| v.as_u64().unwrap())
+        })
+        .sum();
+    assert!(errors > 0, "the flaky mock injected no error status");
+    assert_eq!(
+        pk_set(&lines(&noisy), &catalog),
+        pk_set(&lines(&clean), &catalog)
+    );
+    assert_eq!(records(&lines(&noisy)), records(&lines(&clean)));
+}
+
+#[test]
+fn daily_quota_checkpoints_then_resumes_without_loss() {
+    let catalog = catalog_all(true);
+    let dir = tmp_dir();
+    let cat = write_json(&dir, "catalog.json", &catalog);
+    let clean_mock = start_mock(scenario());
+    let clean_cfg = write_json(&dir, "clean.json", &clean_mock.config("mock-token"));
+    let clean = lines(&run(
+        &[
+            "read",
+            "--config",
+            clean_cfg.to_str().unwrap(),
+            "--catalog",
+            cat.to_str().unwrap(),
+        ],
+        &[],
+    ));
+    let want = pk_set(&clean, &catalog);
+
+    let mock = start_mock(Scenario {
+        quota: Some(90),
+        ..scenario()
+    });
+    let cfg = write_json(&dir, "config.json", &mock.config("mock-token"));
+    let first = run(
+        &[
+            "read",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--catalog",
+            cat.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        !first.status.success(),
+        "a daily-quota stop must exit non-zero"
+    );
+    let msgs = lines(&first);
+    let errors: Vec<&Value> = of_type(&msgs, "TRACE")
+        .into_iter()
+        .filter(|t| t["trace"]["type"] == "ERROR")
+        .collect();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["trace"]["error"]["failure_type"] == "transient_error"
+                && e["trace"]["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("midnight UTC")),
+        "{errors:?}"
+    );
+    assert!(of_type(&msgs, "TRACE")
+        .iter()
+        .any(|t| t["trace"]["stream_status"]["status"] == "INCOMPLETE"
+            && t["trace"]["stream_status"]["reasons"][0]["type"] == "RATE_LIMITED"));
+    let calls = mock.stats_total();
+    assert!(
+        calls <= 90 + 4,
+        "kept calling after the quota was gone: {calls} requests for a quota of 90"
+    );
+    // Resume after each quota reset (midnight UTC) until a run completes;
+    // together the runs must hold every record of the clean run.
+    let mut got = pk_set(&msgs, &catalog);
+    let mut all_msgs = msgs.clone();
+    let mut finished = false;
+    for day in 1..=6 {
+        let state = write_json(&dir, &format!("state{day}.json"), &last_states(&all_msgs));
+        mock.control("DELETE", "quota", &json!({}));
+        let out = run(
+            &[
+                "read",
+                "--config",
+                cfg.to_str().unwrap(),
+                "--catalog",
+                cat.to_str().unwrap(),
+                "--state",
+                state.to_str().unwrap(),
+            ],
+            &[],
+        );
+        let m = lines(&out);
+        eprintln!(
+            "day {day}: exit {:?}, {} records, {} states; {}",
+            out.status.code(),
+            of_type(&m, "RECORD").len(),
+            of_type(&m, "STATE").len(),
+            of_type(&m, "TRACE")
+                .iter()
+                .filter(|t| t["trace"]["type"] == "ERROR")
+                .map(|t| t["trace"]["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .chars()
+                    .take(120)
+                    .collect::<String>())
+                .collect::<Vec<_>>()
+                .join(" / ")
+        );
+        got.extend(pk_set(&m, &catalog));
+        all_msgs.extend(m);
+        if out.status.success() {
+            finished = true;
+            break;
+        }
+    }
+    assert!(finished, "no resumed run completed within 6 days");
+    let missing: Vec<&String> = want.iter().filter(|k| !got.contains(*k)).collect();
+    assert!(
+        missing.is_empty(),
+        "records lost across the quota stop: {} e.g. {:?}",
+        missing.len(),
+        missing.first()
+    );
+}
+
+/// Records the platform has committed: those before the last STATE of the output.
+fn committed(msgs: &[Value]) -> &[Value] {
+    let last_state = msgs
+        .iter()
+        .rposition(|m| m["type"] == "STATE")
+        .map_or(0, |i| i + 1);
+    &msgs[..last_state]
+}
+
+/// kill -9 at spread-out instants, then resume from the last STATE printed: every record
+/// of an uninterrupted run is in what was committed before the kill plus the resumed run.
+#[test]
+fn kill_at_any_instant_loses_nothing() {
+    let mock = start_mock(Scenario {
+        latency_ms: 8,
+        ..scenario()
+    });
+    let dir = tmp_dir();
+    let catalog = catalog_all(true);
+    let cat = write_json(&dir, "catalog.json", &catalog);
+    let cfg = write_json(&dir, "config.json", &mock.config("mock-token"));
+    let args = [
+        "read",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--catalog",
+        cat.to_str().unwrap(),
+    ];
+    let started = std::time::Instant::now();
+    let clean = run(&args, &[]);
+    let full_ms = started.elapsed().as_millis() as u64;
+    assert!(clean.status.success());
+    let want = pk_set(&lines(&clean), &catalog);
+    let trials = 24;
+    let (mut lost_total, mut duplicates) = (0, 0);
+    for t in 0..trials {
+        let delay = full_ms * (2 + t * 96 / trials) / 100;
+        let mut child = Command::new(BIN)
+            .args(args)
+            .env("SOURCE_LINKEDIN_PAGES_NOW", CONNECTOR_NOW)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = stdout.read_to_end(&mut buf);
+            buf
+        });
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let buf = reader.join().unwrap();
+        // Only whole lines reached the platform.
+        let text = String::from_utf8_lossy(&buf);
+        let whole = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+        let before: Vec<Value> = whole
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let kept = committed(&before);
+        let state = write_json(&dir, &format!("state{t}.json"), &last_states(kept));
+        let resumed = run(
+            &[
+                "read",
+                "--config",
+                cfg.to_str().unwrap(),
+                "--catalog",
+                cat.to_str().unwrap(),
+                "--state",
+                state.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert!(resumed.status.success(), "trial {t}: resume failed");
+        let first = pk_set(kept, &catalog);
+        let second = pk_set(&lines(&resumed), &catalog);
+        duplicates += first.intersection(&second).count();
+        let got: BTreeSet<String> = first.union(&second).cloned().collect();
+        let lost = want.difference(&got).count();
+        lost_total += lost;
+        assert_eq!(
+            lost, 0,
+            "trial {t} (kill after {delay} ms): {lost} records lost"
+        );
+    }
+    eprintln!("kill -9: {trials} trials over a {full_ms} ms read, {lost_total} records lost, {duplicates} duplicates re-read (of {} per run)", want.len());
+}
