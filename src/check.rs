@@ -5,11 +5,13 @@
 use serde::Deserialize;
 
 use crate::config::{Config, Credentials, Secret};
-use crate::engine::resolve_organizations;
 use crate::error::Error;
 use crate::linkedin::client::Client;
-use crate::linkedin::restli::encode;
+use crate::streams::permissions::Group;
 use crate::streams::STREAMS;
+use probes::Have;
+
+pub mod probes;
 
 /// The verdict of a check.
 #[derive(Debug, Clone)]
@@ -18,19 +20,8 @@ pub struct Diagnosis {
     pub message: String,
     pub requests: u64,
     pub organizations: Vec<String>,
-    /// Scope groups found missing, with the streams they block.
-    pub blocked: Vec<(String, Vec<&'static str>)>,
-    /// Scope groups probed, and whether the token has them.
-    pub probed: Vec<(String, bool)>,
-}
-
-/// The streams a failed probe of `scopes` blocks: those needing any of them and no other.
-fn streams_needing(scopes: &[&str]) -> Vec<&'static str> {
-    STREAMS
-        .iter()
-        .filter(|s| !s.scopes.is_empty() && s.scopes.iter().all(|sc| scopes.contains(sc)))
-        .map(|s| s.name)
-        .collect()
+    /// What the probes found, per permission group.
+    pub access: probes::Access,
 }
 
 /// Explains an error from the first request in terms of the token.
@@ -63,116 +54,59 @@ fn explain(e: &Error, config: &Config) -> String {
     }
 }
 
-#[derive(Deserialize)]
-struct Ignored {}
-
 /// Runs the diagnosis; the paste mistakes cleaned while loading the config are reported too.
+/// With OAuth credentials the refresh reports the token's exact scopes.
 pub async fn diagnose(config: &Config, client: &Client) -> Diagnosis {
-    let mut d = Diagnosis {
-        ok: false,
-        message: String::new(),
-        requests: 0,
-        organizations: Vec::new(),
-        blocked: Vec::new(),
-        probed: Vec::new(),
+    let scopes = match client.ensure_token().await {
+        Ok(info) => info.and_then(|i| i.scopes).map(|s| split_scopes(&s)),
+        Err(e) => {
+            return Diagnosis {
+                ok: false,
+                message: explain(&e, config),
+                requests: client.requests(),
+                organizations: Vec::new(),
+                access: probes::Access::default(),
+            }
+        }
     };
+    diagnose_with(config, client, scopes).await
+}
+
+/// LinkedIn's scope lists are comma-separated (introspection and refresh alike).
+fn split_scopes(s: &str) -> Vec<String> {
+    s.split([',', ' '])
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The diagnosis with the exact scopes, when known.
+pub async fn diagnose_with(
+    config: &Config,
+    client: &Client,
+    scopes: Option<Vec<String>>,
+) -> Diagnosis {
     let note = config
         .token_fixes
         .describe()
         .map(|s| format!(" {s}"))
         .unwrap_or_default();
-    // 1. Which pages does the member administer? (also proves the token and version work)
-    let administered = match resolve_organizations(
-        &Config {
-            organization_ids: Vec::new(),
-            ..config.clone()
+    let access = probes::probe_access(config, client, scopes, |e| explain(e, config)).await;
+    let (ok, message) = probes::verdict(&access, &note);
+    let requests = client.requests();
+    tracing::info!(requests, "Check used {requests} request(s)");
+    Diagnosis {
+        ok,
+        message,
+        requests,
+        organizations: if access.fatal.is_none() {
+            access.organizations.clone()
+        } else {
+            Vec::new()
         },
-        client,
-    )
-    .await
-    {
-        Ok(orgs) => orgs,
-        Err(Error::Config(m)) if config.organization_ids.is_empty() => {
-            d.requests = client.requests();
-            d.message = format!("{m}{note}");
-            return d;
-        }
-        Err(Error::Config(_)) => Vec::new(),
-        Err(e) => {
-            d.requests = client.requests();
-            d.message = format!("{}{note}", explain(&e, config));
-            return d;
-        }
-    };
-    let orgs = if config.organization_ids.is_empty() {
-        administered.clone()
-    } else {
-        config.organization_ids.clone()
-    };
-    let missing: Vec<&String> = orgs.iter().filter(|o| !administered.contains(o)).collect();
-    if !missing.is_empty() {
-        d.requests = client.requests();
-        d.message = format!(
-            "The member who authorised this token is not an ADMINISTRATOR of {} (pages administered: {}). Ask a super admin of the page to grant the ADMINISTRATOR role, or correct organization_ids.{note}",
-            missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
-            if administered.is_empty() { "none".to_string() } else { administered.join(", ") }
-        );
-        return d;
+        access,
     }
-    d.organizations = orgs.clone();
-    // 2-3. Probe the two scope families with the cheapest requests on the first page.
-    let org = encode(&orgs[0]);
-    let probes: [(&str, &[&str], String, bool); 2] = [
-        (
-            "r_organization_followers",
-            &["r_organization_followers", "rw_organization_admin"],
-            format!("networkSizes/{org}?edgeType=COMPANY_FOLLOWED_BY_MEMBER"),
-            false,
-        ),
-        (
-            "r_organization_social",
-            &["r_organization_social", "r_organization_social_feed"],
-            format!("posts?q=author&author={org}&sortBy=LAST_MODIFIED&start=0&count=1"),
-            true,
-        ),
-    ];
-    for (scope, scopes, path, finder) in probes {
-        let resource = path.split(['/', '?']).next().unwrap_or("");
-        match client.get::<Ignored>(resource, &path, finder).await {
-            Ok(_) => d.probed.push((scope.to_string(), true)),
-            Err(Error::Api { status: 403, .. }) => {
-                d.probed.push((scope.to_string(), false));
-                d.blocked.push((scope.to_string(), streams_needing(scopes)));
-            }
-            Err(e) => {
-                d.requests = client.requests();
-                d.message = format!("{}{note}", explain(&e, config));
-                return d;
-            }
-        }
-    }
-    d.requests = client.requests();
-    d.ok = d.blocked.len() < 2;
-    let pages = format!("{} page(s): {}", orgs.len(), orgs.join(", "));
-    d.message = if d.blocked.is_empty() {
-        format!("Connected: the token can read {pages}.{note}")
-    } else {
-        let parts: Vec<String> = d
-            .blocked
-            .iter()
-            .map(|(s, streams)| {
-                format!("scope {s} is missing, which blocks {}", streams.join(", "))
-            })
-            .collect();
-        format!("{}: the token can read {pages}, but {}. Add the scope in your LinkedIn app (Products: Community Management API) and create a new token.{note}",
-            if d.ok { "Connected with limits" } else { "Cannot read" }, parts.join("; "))
-    };
-    tracing::info!(
-        requests = d.requests,
-        "Check used {} API request(s)",
-        d.requests
-    );
-    d
 }
 
 /// Inputs of the human `check-token` command.
@@ -187,18 +121,25 @@ pub struct TokenCheck {
     pub colour: bool,
 }
 
-/// The scopes a report lists, in the order a user requests them.
-const REPORTED_SCOPES: &[&str] = &[
-    "r_organization_social",
-    "r_organization_followers",
-    "r_social_engagement",
-    "rw_organization_admin",
-];
+/// The scopes a report lists: every scope of the permission table, in the order a user
+/// requests them.
+fn reported_scopes() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = Vec::new();
+    for g in Group::ALL {
+        for s in g.scopes() {
+            if !v.contains(s) {
+                v.push(s);
+            }
+        }
+    }
+    v
+}
 
-fn streams_unlocked_by(scope: &str) -> Vec<&'static str> {
+/// The streams that read an endpoint accepting `scope`.
+fn streams_using(scope: &str) -> Vec<&'static str> {
     STREAMS
         .iter()
-        .filter(|s| s.scopes.contains(&scope))
+        .filter(|s| s.needs.iter().any(|p| p.scopes().contains(&scope)))
         .map(|s| s.name)
         .collect()
 }
@@ -275,9 +216,7 @@ pub async fn check_token(opts: TokenCheck) -> (String, bool) {
                         paint("31", &status)
                     }
                 ));
-                introspected = i
-                    .scope
-                    .map(|s| s.split(',').map(|x| x.trim().to_string()).collect());
+                introspected = i.scope.as_deref().map(split_scopes);
             }
             Err(e) => out.push_str(&format!("  Introspection: {e}\n")),
         }
@@ -289,7 +228,7 @@ pub async fn check_token(opts: TokenCheck) -> (String, bool) {
             return (out, false);
         }
     };
-    let d = diagnose(&config, &client).await;
+    let d = diagnose_with(&config, &client, introspected.clone()).await;
     if d.organizations.is_empty() {
         out.push_str(&format!("  Verdict:      {}\n", paint("31", "cannot sync")));
         out.push_str(&format!("  Why:          {}\n", d.message));
@@ -312,15 +251,21 @@ pub async fn check_token(opts: TokenCheck) -> (String, bool) {
         .filter_map(|o| crate::linkedin::urn::OrgUrn::parse(o).ok())
         .map(|u| u.id.to_string())
         .collect();
-    let names = client
-        .get::<Batch>(
-            "organizations",
-            &format!("organizations?ids=List({})", ids.join(",")),
-            false,
-        )
-        .await
-        .map(|b| b.results)
-        .unwrap_or_default();
+    // Page names: one batch request, if the admin group is held and the budget allows.
+    let names =
+        if d.access.have(Group::Admin) == Have::Yes && d.access.requests < probes::MAX_REQUESTS {
+            client
+                .get::<Batch>(
+                    "organizations",
+                    &format!("organizations?ids=List({})", ids.join(",")),
+                    false,
+                )
+                .await
+                .map(|b| b.results)
+                .unwrap_or_default()
+        } else {
+            Default::default()
+        };
     out.push_str("  Pages:        ");
     let pages: Vec<String> = ids
         .iter()
@@ -334,10 +279,18 @@ pub async fn check_token(opts: TokenCheck) -> (String, bool) {
     out.push_str(&pages.join(", "));
     out.push('\n');
     out.push_str("  Scopes:\n");
-    for scope in REPORTED_SCOPES {
+    for scope in reported_scopes() {
         let have = match &introspected {
             Some(list) => Some(list.iter().any(|s| s == scope)),
-            None => d.probed.iter().find(|(s, _)| s == scope).map(|(_, ok)| *ok),
+            None => Group::ALL
+                .into_iter()
+                .find(|g| g.scopes().contains(&scope))
+                .map(|g| d.access.have(g))
+                .and_then(|h| match h {
+                    Have::Yes => Some(true),
+                    Have::No => Some(false),
+                    Have::Unknown => None,
+                }),
         };
         let mark = match have {
             Some(true) => &ok_mark,
@@ -345,21 +298,34 @@ pub async fn check_token(opts: TokenCheck) -> (String, bool) {
             None => &unknown_mark,
         };
         out.push_str(&format!(
-            "    {scope:26} {mark:>3}  unlocks {}\n",
-            streams_unlocked_by(scope).join(", ")
+            "    {scope:28} {mark:>3}  used by {}\n",
+            streams_using(scope).join(", ")
         ));
     }
-    if introspected.is_none() {
-        out.push_str(
-            "    (give --client-id and --client-secret to read the exact scopes and expiry)\n",
-        );
+    match &introspected {
+        Some(list) => {
+            let unused: Vec<&str> = list
+                .iter()
+                .map(String::as_str)
+                .filter(|s| !reported_scopes().contains(s))
+                .collect();
+            if !unused.is_empty() {
+                out.push_str(&format!(
+                    "    also held, not used by any endpoint this connector calls: {}\n",
+                    unused.join(", ")
+                ));
+            }
+        }
+        None => out.push_str(
+            "    (without introspection a probed group shows for each of its scopes; give --client-id and --client-secret to read the exact scopes and expiry)\n",
+        ),
     }
-    let verdict = if d.blocked.is_empty() {
-        paint("32", "OK: the token can sync")
-    } else if d.ok {
-        paint("33", "partly usable")
-    } else {
+    let verdict = if !d.ok {
         paint("31", "cannot sync")
+    } else if d.access.blocked().is_empty() {
+        paint("32", "OK: the token can sync")
+    } else {
+        paint("33", "partly usable")
     };
     out.push_str(&format!(
         "  Verdict:      {verdict}\n  Details:      {}\n",

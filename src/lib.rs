@@ -200,13 +200,20 @@ async fn execute<W: Write>(
                 return Ok(0);
             }
             let client = linkedin::client::Client::new(&config)?;
-            let report = engine::read(&config, &client, &selected, state, writer, now).await?;
+            // A 403 names the scope and role the permission table gives for its endpoint.
+            use streams::permissions::explain_refusal;
+            let report = engine::read(&config, &client, &selected, state, writer, now)
+                .await
+                .map_err(|e| explain_refusal(None, e))?;
             let now_ms = now.timestamp_millis();
-            for (stream, e) in &report.failures {
-                writer.trace_error(e, (stream != "*").then_some(stream.as_str()), now_ms)?;
+            let failed = !report.failures.is_empty();
+            for (stream, e) in report.failures {
+                let stream = (stream != "*").then_some(stream);
+                let e = explain_refusal(stream.as_deref(), e);
+                writer.trace_error(&e, stream.as_deref(), now_ms)?;
             }
             writer.flush()?;
-            Ok(if report.failures.is_empty() { 0 } else { 1 })
+            Ok(if failed { 1 } else { 0 })
         }
     }
 }

@@ -321,7 +321,7 @@ fn streams_doc(catalog_streams: &[Value]) -> String {
     };
     let mut md = String::from("# Stream reference\n\n<!-- Generated from the stream table by `make spec`; do not edit. -->\n\n");
     md.push_str(
-        "| stream | sync modes | primary key | cursor | scopes (any of) |\n|---|---|---|---|---|\n",
+        "| stream | sync modes | primary key | cursor | scopes (\"a or b\": either; \"; and\": both) |\n|---|---|---|---|---|\n",
     );
     for s in STREAMS {
         let modes = if s.cursor.is_some() {
@@ -329,11 +329,7 @@ fn streams_doc(catalog_streams: &[Value]) -> String {
         } else {
             "full_refresh"
         };
-        let scopes = if s.scopes.is_empty() {
-            "any valid token".to_string()
-        } else {
-            s.scopes.join(", ")
-        };
+        let scopes = source_linkedin_pages::streams::permissions::describe_needs(s.needs);
         md.push_str(&format!(
             "| [{0}](#{0}) | {modes} | {1} | {2} | {scopes} |\n",
             s.name,
@@ -348,6 +344,15 @@ fn streams_doc(catalog_streams: &[Value]) -> String {
             s.description,
             s.endpoint.summary()
         ));
+        for p in s.needs {
+            md.push_str(&format!(
+                "- Permission: `{}` needs {}, role {} ([docs]({}))\n",
+                p.resource,
+                p.describe_scopes(),
+                p.role.describe(),
+                p.source
+            ));
+        }
         let schema = &catalog_streams
             .iter()
             .find(|c| c["name"] == s.name)
@@ -581,10 +586,11 @@ fn check_diagnoses_every_token_problem() {
             "looks like a refresh token",
         ),
         ("mock-not-admin", "FAILED", "administers no LinkedIn page"),
+        // Under LinkedIn's documented model this token (no admin scope) cannot list pages.
         (
             "mock-no-followers-scope",
-            "SUCCEEDED",
-            "r_organization_followers",
+            "FAILED",
+            "Organization discovery (organizationAcls",
         ),
         ("  \"Bearer mock-token\"\n", "SUCCEEDED", "'Bearer '"),
     ] {
@@ -593,7 +599,7 @@ fn check_diagnoses_every_token_problem() {
         assert!(m.contains(needle), "{token}: {m}");
     }
     let (_, m) = check(&mock, &mock.config("mock-no-followers-scope"));
-    assert!(m.contains("follower_statistics_daily"), "{m}");
+    assert!(m.contains("rw_organization_admin"), "{m}");
 
     let mut cfg = mock.config("mock-not-admin");
     cfg["organization_ids"] = json!([2414183]);
@@ -672,10 +678,14 @@ fn check_token_reports_for_a_person() {
     let (ok, r) = check_token(&mock, "mock-token\n", &[]);
     assert!(ok, "{r}");
     assert!(
-        r.contains("2414183 (Mock Company 1)") && r.contains("OK: the token can sync"),
+        r.contains("Pages:        2414183") && r.contains("OK: the token can sync"),
         "{r}"
     );
-    assert!(r.contains("r_organization_followers   yes"), "{r}");
+    assert!(
+        r.lines()
+            .any(|l| l.trim_start().starts_with("rw_organization_admin ") && l.contains(" yes ")),
+        "{r}"
+    );
     assert!(
         !r.contains("Note:"),
         "a trailing newline on stdin is not a paste mistake: {r}"
@@ -693,13 +703,13 @@ fn check_token_reports_for_a_person() {
             "mock-secret",
         ],
     );
-    assert!(ok, "a token that can sync some streams passes: {r}");
+    assert!(!ok, "without the admin scope no page can be found: {r}");
     assert!(
         r.contains("Token:        active, expires"),
         "introspection gives the expiry: {r}"
     );
     assert!(
-        r.contains("r_organization_followers    NO  unlocks follower_count"),
+        r.contains("Organization discovery (organizationAcls"),
         "{r}"
     );
     for (token, needle) in [

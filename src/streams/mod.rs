@@ -2,6 +2,7 @@
 //! mode, cursor, primary key, scopes, schema and decode functions), read by the one engine
 //! in `engine.rs`. Adding a stream is adding a row and a record type.
 
+pub mod permissions;
 pub mod records;
 
 use schemars::generate::{Contract, SchemaSettings};
@@ -105,8 +106,9 @@ pub struct StreamDef {
     /// The cursor field for incremental reads; `None` means full refresh only.
     pub cursor: Option<&'static str>,
     pub primary_key: &'static [&'static str],
-    /// Any one of these scopes unlocks the stream.
-    pub scopes: &'static [&'static str],
+    /// The endpoints the stream reads, each a row of the permission table: the stream
+    /// needs every one (each satisfied by any one of its scopes).
+    pub needs: &'static [Permission],
     pub schema: SchemaFn,
     pub decode: DecodeFn,
 }
@@ -189,16 +191,8 @@ fn no_boolean_subschemas(v: &mut Value) {
 
 use records as r;
 
-const FOLLOWERS: &[&str] = &["r_organization_followers", "rw_organization_admin"];
-const SOCIAL: &[&str] = &["r_organization_social", "rw_organization_admin"];
-const PAGE_ADMIN: &[&str] = &[
-    "rw_organization_admin",
-    "r_organization_admin",
-    "r_organization_social",
-];
-const POSTS: &[&str] = &["r_organization_social", "r_organization_social_feed"];
-const ENGAGEMENT: &[&str] = &["r_social_engagement", "r_organization_social_feed"];
-const ANY: &[&str] = &[];
+use permissions as p;
+use permissions::Permission;
 
 const FOLLOWER_STATS: &str = "organizationalEntityFollowerStatistics";
 const SHARE_STATS: &str = "organizationalEntityShareStatistics";
@@ -213,7 +207,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Global,
         cursor: None,
         primary_key: &["id"],
-        scopes: ANY,
+        needs: &[p::ORGANIZATIONS],
         schema: schema::<r::Organization>,
         decode: decode::<r::Organization>,
     },
@@ -224,7 +218,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["organization", "snapshot_date"],
-        scopes: FOLLOWERS,
+        needs: &[p::NETWORK_SIZES],
         schema: schema::<r::FollowerCount>,
         decode: decode::<r::FollowerCount>,
     },
@@ -235,7 +229,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["organization"],
-        scopes: FOLLOWERS,
+        needs: &[p::FOLLOWER_STATISTICS],
         schema: schema::<r::FollowerStatistics>,
         decode: decode::<r::FollowerStatistics>,
     },
@@ -246,7 +240,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: Some("date"),
         primary_key: &["organization", "time_granularity", "date"],
-        scopes: FOLLOWERS,
+        needs: &[p::FOLLOWER_STATISTICS],
         schema: schema::<r::FollowerStatisticsDaily>,
         decode: decode::<r::FollowerStatisticsDaily>,
     },
@@ -257,7 +251,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["organization"],
-        scopes: SOCIAL,
+        needs: &[p::SHARE_STATISTICS],
         schema: schema::<r::ShareStatisticsLifetime>,
         decode: decode::<r::ShareStatisticsLifetime>,
     },
@@ -268,7 +262,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: Some("date"),
         primary_key: &["organization", "time_granularity", "date"],
-        scopes: SOCIAL,
+        needs: &[p::SHARE_STATISTICS],
         schema: schema::<r::ShareStatisticsDaily>,
         decode: decode::<r::ShareStatisticsDaily>,
     },
@@ -279,7 +273,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["organization"],
-        scopes: PAGE_ADMIN,
+        needs: &[p::PAGE_STATISTICS],
         schema: schema::<r::PageStatisticsLifetime>,
         decode: decode::<r::PageStatisticsLifetime>,
     },
@@ -290,7 +284,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: Some("date"),
         primary_key: &["organization", "time_granularity", "date"],
-        scopes: PAGE_ADMIN,
+        needs: &[p::PAGE_STATISTICS],
         schema: schema::<r::PageStatisticsDaily>,
         decode: decode::<r::PageStatisticsDaily>,
     },
@@ -301,7 +295,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: Some("last_modified_at"),
         primary_key: &["id"],
-        scopes: POSTS,
+        needs: &[p::POSTS],
         schema: schema::<r::Post>,
         decode: decode::<r::Post>,
     },
@@ -312,7 +306,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["post"],
-        scopes: SOCIAL,
+        needs: &[p::POSTS, p::SHARE_STATISTICS],
         schema: schema::<r::PostStatistics>,
         decode: decode::<r::PostStatistics>,
     },
@@ -323,7 +317,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: Some("last_modified_at"),
         primary_key: &["comment_urn"],
-        scopes: ENGAGEMENT,
+        needs: &[p::POSTS, p::COMMENTS],
         schema: schema::<r::Comment>,
         decode: decode::<r::Comment>,
     },
@@ -334,7 +328,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: Some("created_at"),
         primary_key: &["id"],
-        scopes: ENGAGEMENT,
+        needs: &[p::POSTS, p::REACTIONS],
         schema: schema::<r::Reaction>,
         decode: decode::<r::Reaction>,
     },
@@ -345,7 +339,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["post", "metric"],
-        scopes: &["r_organization_social"],
+        needs: &[p::POSTS, p::VIDEO_ANALYTICS],
         schema: schema::<r::VideoStatistic>,
         decode: decode::<r::VideoStatistic>,
     },
@@ -356,7 +350,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Global,
         cursor: None,
         primary_key: &["id"],
-        scopes: ANY,
+        needs: &[p::SENIORITIES],
         schema: schema::<r::Taxonomy>,
         decode: decode::<r::Taxonomy>,
     },
@@ -367,7 +361,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Global,
         cursor: None,
         primary_key: &["id"],
-        scopes: ANY,
+        needs: &[p::FUNCTIONS],
         schema: schema::<r::Taxonomy>,
         decode: decode::<r::Taxonomy>,
     },
@@ -378,7 +372,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Global,
         cursor: None,
         primary_key: &["id"],
-        scopes: ANY,
+        needs: &[p::INDUSTRIES],
         schema: schema::<r::Taxonomy>,
         decode: decode::<r::Taxonomy>,
     },
@@ -389,7 +383,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Global,
         cursor: None,
         primary_key: &["id"],
-        scopes: FOLLOWERS,
+        needs: &[p::FOLLOWER_STATISTICS, p::GEO],
         schema: schema::<r::Geo>,
         decode: decode::<r::Geo>,
     },
