@@ -230,6 +230,13 @@ pub async fn check_token(opts: TokenCheck) -> (String, bool) {
     };
     let d = diagnose_with(&config, &client, introspected.clone()).await;
     if d.organizations.is_empty() {
+        if introspected.is_some() {
+            out.push_str(&scope_lines(
+                &d,
+                introspected.as_deref(),
+                [&ok_mark, &bad_mark, &unknown_mark],
+            ));
+        }
         out.push_str(&format!("  Verdict:      {}\n", paint("31", "cannot sync")));
         out.push_str(&format!("  Why:          {}\n", d.message));
         return (out, false);
@@ -278,9 +285,37 @@ pub async fn check_token(opts: TokenCheck) -> (String, bool) {
         .collect();
     out.push_str(&pages.join(", "));
     out.push('\n');
+    out.push_str(&scope_lines(
+        &d,
+        introspected.as_deref(),
+        [&ok_mark, &bad_mark, &unknown_mark],
+    ));
+    let verdict = if !d.ok {
+        paint("31", "cannot sync")
+    } else if d.access.blocked().is_empty() {
+        paint("32", "OK: the token can sync")
+    } else {
+        paint("33", "partly usable")
+    };
+    out.push_str(&format!(
+        "  Verdict:      {verdict}\n  Details:      {}\n",
+        d.message
+    ));
+    out.push_str(&format!(
+        "  Requests:     {} API request(s) used\n",
+        client.requests()
+    ));
+    (out, d.ok)
+}
+
+/// The report's scope section: each scope of the permission table with yes / NO / not
+/// checked and the streams that use it; with introspection, the token's other scopes too.
+fn scope_lines(d: &Diagnosis, introspected: Option<&[String]>, marks: [&String; 3]) -> String {
+    let [ok_mark, bad_mark, unknown_mark] = marks;
+    let mut out = String::new();
     out.push_str("  Scopes:\n");
     for scope in reported_scopes() {
-        let have = match &introspected {
+        let have = match introspected {
             Some(list) => Some(list.iter().any(|s| s == scope)),
             None => Group::ALL
                 .into_iter()
@@ -293,16 +328,16 @@ pub async fn check_token(opts: TokenCheck) -> (String, bool) {
                 }),
         };
         let mark = match have {
-            Some(true) => &ok_mark,
-            Some(false) => &bad_mark,
-            None => &unknown_mark,
+            Some(true) => ok_mark,
+            Some(false) => bad_mark,
+            None => unknown_mark,
         };
         out.push_str(&format!(
             "    {scope:28} {mark:>3}  used by {}\n",
             streams_using(scope).join(", ")
         ));
     }
-    match &introspected {
+    match introspected {
         Some(list) => {
             let unused: Vec<&str> = list
                 .iter()
@@ -320,20 +355,5 @@ pub async fn check_token(opts: TokenCheck) -> (String, bool) {
             "    (without introspection a probed group shows for each of its scopes; give --client-id and --client-secret to read the exact scopes and expiry)\n",
         ),
     }
-    let verdict = if !d.ok {
-        paint("31", "cannot sync")
-    } else if d.access.blocked().is_empty() {
-        paint("32", "OK: the token can sync")
-    } else {
-        paint("33", "partly usable")
-    };
-    out.push_str(&format!(
-        "  Verdict:      {verdict}\n  Details:      {}\n",
-        d.message
-    ));
-    out.push_str(&format!(
-        "  Requests:     {} API request(s) used\n",
-        client.requests()
-    ));
-    (out, d.ok)
+    out
 }

@@ -335,7 +335,14 @@ pub fn explain_refusal(stream: Option<&str>, e: Error) -> Error {
         status: 403,
         endpoint,
         code,
-        message: format!("{subject}{need}. LinkedIn said: {message}"),
+        // The client's generic 403 advice is replaced by the row's.
+        message: format!(
+            "{subject}{need}. LinkedIn said: {}",
+            message
+                .split(". LinkedIn denied access to")
+                .next()
+                .unwrap_or(&message)
+        ),
         failure: FailureType::Config,
     }
 }
