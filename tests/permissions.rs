@@ -295,6 +295,17 @@ fn check_follows_the_documented_model_for_every_token() {
         "feed scope known from the refresh: no reaction probe ({n})"
     );
 
+    // A showcase page is probed with the same statistics endpoint the sync reads.
+    let (s, m, n) = check(
+        &mock,
+        &json!({"credentials": {"auth_method": "access_token", "access_token": "mock-token"},
+            "organization_ids": ["urn:li:organizationBrand:2414183"],
+            "api_base_url": format!("{}/rest", mock.url)}),
+    );
+    assert_eq!(s, "SUCCEEDED", "{m}");
+    assert!(m.contains("urn:li:organizationBrand:2414183"), "{m}");
+    assert_eq!(n, 3, "statistics, one post, one reaction");
+
     // A member without the role, scopes complete: the role, not a scope, is named.
     let (s, m, _) = check(&mock, &mock.config("mock-not-admin", &[2414183]));
     assert_eq!(s, "FAILED", "{m}");

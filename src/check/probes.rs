@@ -206,7 +206,10 @@ pub async fn probe_access(
     } else {
         a.organizations = config.organization_ids.clone();
     }
-    let first = a.organizations[0].clone();
+    let Some(first) = a.organizations.first().cloned() else {
+        a.fatal = Some("No page to check: set organization_ids.".into());
+        return a;
+    };
     let org = encode(&first);
     // 2. The admin group: the lifetime share statistics of the first page.
     let mut stats_refused = false;
