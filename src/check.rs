@@ -1,6 +1,8 @@
-//! Token and permission diagnosis for `check`: one actionable verdict, in at most three
-//! API requests (quota is precious). Which scopes unlock which streams comes from the
-//! stream table, so the advice stays true as streams are added.
+//! Token and permission diagnosis for `check` and `check-token`: one actionable verdict, in
+//! at most three API requests (quota is precious). The probes are in `probes`; which scopes
+//! unlock which streams comes from the permission table the stream rows name
+//! (`streams::permissions`), so the advice stays true as streams are added. A 403 never
+//! reaches `explain`: the probes turn it into a missing scope group or a role problem.
 
 use serde::Deserialize;
 
@@ -43,9 +45,6 @@ fn explain(e: &Error, config: &Config) -> String {
         Error::Api { status: 426, .. } => format!(
             "LinkedIn no longer serves API version {}. Set api_version to a recent month (YYYYMM); LinkedIn keeps each version for about a year.",
             config.api_version
-        ),
-        Error::Api { status: 403, .. } => format!(
-            "LinkedIn refused to list the pages this member administers: the token lacks the Community Management scopes. {e}"
         ),
         Error::Transient(m) if m.contains("cannot reach") || m.contains("Connect") || m.contains("connect") => {
             format!("Cannot reach the LinkedIn API at {}: {m}", config.api_base_url)
