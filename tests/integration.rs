@@ -346,7 +346,7 @@ fn streams_doc(catalog_streams: &[Value]) -> String {
         ));
         for p in s.needs {
             md.push_str(&format!(
-                "- Permission: `{}` needs {}, role {} ([docs]({}))\n",
+                "- Permission: `{}`: scopes {}; role {} ([docs]({}))\n",
                 p.resource,
                 p.describe_scopes(),
                 p.role.describe(),

@@ -170,6 +170,7 @@ pub const PAGE_STATISTICS: Permission = Permission {
         "/marketing/community-management/organizations/page-statistics?view=li-lms-2026-03"
     ),
 };
+/// For showcase pages (`q=brand`); the engine side of issue 15 switches showcase pages to it.
 pub const BRAND_PAGE_STATISTICS: Permission = Permission {
     resource: "brandPageStatistics",
     what: "page statistics of showcase pages",
