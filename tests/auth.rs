@@ -282,10 +282,18 @@ async fn write_config_makes_an_owner_only_file_and_fewer_scopes_unlock_less() {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }
+    // The documented model: statistics need the admin scope; r_social_engagement unlocks
+    // nothing this connector reads.
     assert!(
-        stderr.contains("Not unlocked: follower_count (needs one of r_organization_followers"),
+        stderr.contains(
+            "Not unlocked: follower_statistics (needs rw_organization_admin or r_organization_admin)"
+        ),
         "{stderr}"
     );
+    // The written config loads and connects. The mock's code grant hands out its one
+    // refresh token whatever scopes were granted, and refreshing it mints the full-scope
+    // mock-token, so check passes here; a partial token's check is tested in
+    // tests/permissions.rs with the mock's partial tokens.
     assert_eq!(check(&path)["connectionStatus"]["status"], "SUCCEEDED");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -34,6 +34,7 @@ use crate::config::{self, Secret};
 use crate::error::{Error, Result};
 use crate::linkedin::restli::encode;
 use crate::protocol::Writer;
+use crate::streams::permissions::{describe_needs, Permission};
 use crate::streams::STREAMS;
 
 /// The path of the callback under the local server.
@@ -637,7 +638,8 @@ fn build_config(opts: &AuthOptions, tokens: &TokenResponse) -> Result<Value> {
     Ok(cfg)
 }
 
-/// What the person reads after success: scopes granted, what they unlock, expiries.
+/// What the person reads after success: scopes granted, what they unlock (a stream is
+/// unlocked when every permission-table row it reads is: docs/permissions.md), expiries.
 fn summary(granted: Option<&[String]>, requested: &[String], t: &TokenResponse) -> Vec<String> {
     let mut lines = Vec::new();
     let scopes: &[String] = match granted {
@@ -653,19 +655,24 @@ fn summary(granted: Option<&[String]>, requested: &[String], t: &TokenResponse) 
             requested
         }
     };
-    let has = |s: &str| scopes.iter().any(|g| g == s);
     let (open, closed): (Vec<_>, Vec<_>) = STREAMS
         .iter()
-        .partition(|s| s.scopes.is_empty() || s.scopes.iter().any(|sc| has(sc)));
+        .partition(|s| s.needs.iter().all(|p| p.held_by(scopes)));
     lines.push(format!(
         "Streams these scopes unlock: {}",
         open.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
     ));
     for s in closed {
+        let missing: Vec<Permission> = s
+            .needs
+            .iter()
+            .filter(|p| !p.held_by(scopes))
+            .copied()
+            .collect();
         lines.push(format!(
-            "Not unlocked: {} (needs one of {})",
+            "Not unlocked: {} (needs {})",
             s.name,
-            s.scopes.join(", ")
+            describe_needs(&missing)
         ));
     }
     let days = |secs: i64| secs / 86_400;
@@ -880,12 +887,19 @@ mod tests {
             lines.contains("Granted scopes: r_organization_social"),
             "{lines}"
         );
-        assert!(lines.contains("posts"), "{lines}");
+        assert!(
+            lines.contains("Streams these scopes unlock: follower_count, posts,"),
+            "networkSizes needs no scope upfront, posts need r_organization_social: {lines}"
+        );
         assert!(
             lines.contains(
-                "Not unlocked: follower_statistics (needs one of r_organization_followers"
+                "Not unlocked: follower_statistics (needs rw_organization_admin or r_organization_admin)"
             ),
             "{lines}"
+        );
+        assert!(
+            lines.contains("Not unlocked: post_reactions (needs r_organization_social_feed)"),
+            "only the missing row is named: {lines}"
         );
         assert!(lines.contains("365 days"), "{lines}");
         assert!(!lines.contains("rt"), "{lines}");

@@ -1,40 +1,30 @@
-//! Token and permission diagnosis for `check`: one actionable verdict, in at most three
-//! API requests (quota is precious). Which scopes unlock which streams comes from the
-//! stream table, so the advice stays true as streams are added.
+//! Token and permission diagnosis for `check` (and the verdict `check-token` prints): one
+//! actionable verdict, in at most three API requests (quota is precious). The probes are in
+//! `probes`; which scopes unlock which streams comes from the permission table the stream
+//! rows name (`streams::permissions`), so the advice stays true as streams are added. A 403
+//! never reaches `explain`: the probes turn it into a missing scope group or a role problem.
+//!
+//! This layer does not import the engine: pages are discovered through `linkedin::orgs`,
+//! as the read does.
 
 use std::io::Write;
 use std::path::Path;
 
-use serde::Deserialize;
-
 use crate::config::{Config, Credentials};
 use crate::error::{Error, Result};
 use crate::linkedin::client::Client;
-use crate::linkedin::orgs;
-use crate::linkedin::restli::encode;
 use crate::protocol::Writer;
-use crate::streams::STREAMS;
+
+pub(super) mod probes;
 
 /// The verdict of a check.
 #[derive(Debug, Clone)]
 pub(crate) struct Diagnosis {
     pub ok: bool,
     pub message: String,
-    pub requests: u64,
     pub organizations: Vec<String>,
-    /// Scope groups found missing, with the streams they block.
-    pub blocked: Vec<(String, Vec<&'static str>)>,
-    /// Scope groups probed, and whether the token has them.
-    pub probed: Vec<(String, bool)>,
-}
-
-/// The streams a failed probe of `scopes` blocks: those needing any of them and no other.
-fn streams_needing(scopes: &[&str]) -> Vec<&'static str> {
-    STREAMS
-        .iter()
-        .filter(|s| !s.scopes.is_empty() && s.scopes.iter().all(|sc| scopes.contains(sc)))
-        .map(|s| s.name)
-        .collect()
+    /// What the probes found, per permission group.
+    pub access: probes::Access,
 }
 
 /// Explains an error from the first request in terms of the token.
@@ -57,9 +47,6 @@ fn explain(e: &Error, config: &Config) -> String {
             "LinkedIn no longer serves API version {}. Set api_version to a recent month (YYYYMM); LinkedIn keeps each version for about a year.",
             config.api_version
         ),
-        Error::Api { status: 403, .. } => format!(
-            "LinkedIn refused to list the pages this member administers: the token lacks the Community Management scopes. {e}"
-        ),
         Error::Transient(m) if m.contains("cannot reach") || m.contains("Connect") || m.contains("connect") => {
             format!("Cannot reach the LinkedIn API at {}: {m}", config.api_base_url)
         }
@@ -67,108 +54,58 @@ fn explain(e: &Error, config: &Config) -> String {
     }
 }
 
-#[derive(Deserialize)]
-struct Ignored {}
-
 /// Runs the diagnosis; the paste mistakes cleaned while loading the config are reported too.
+/// With OAuth credentials the refresh reports the token's exact scopes.
 pub(crate) async fn diagnose(config: &Config, client: &Client) -> Diagnosis {
-    let mut d = Diagnosis {
-        ok: false,
-        message: String::new(),
-        requests: 0,
-        organizations: Vec::new(),
-        blocked: Vec::new(),
-        probed: Vec::new(),
+    let scopes = match client.ensure_token().await {
+        Ok(info) => info.and_then(|i| i.scopes).map(|s| split_scopes(&s)),
+        Err(e) => {
+            return Diagnosis {
+                ok: false,
+                message: explain(&e, config),
+                organizations: Vec::new(),
+                access: probes::Access::default(),
+            }
+        }
     };
+    diagnose_with(config, client, scopes).await
+}
+
+/// LinkedIn's scope lists are comma-separated (introspection and refresh alike); spaces
+/// are accepted too, as OAuth's own format.
+pub(super) fn split_scopes(s: &str) -> Vec<String> {
+    s.split([',', ' '])
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The diagnosis with the exact scopes, when known.
+pub(super) async fn diagnose_with(
+    config: &Config,
+    client: &Client,
+    scopes: Option<Vec<String>>,
+) -> Diagnosis {
     let note = config
         .token_fixes
         .describe()
         .map(|s| format!(" {s}"))
         .unwrap_or_default();
-    // 1. Which pages does the member administer? (also proves the token and version work)
-    let administered = match orgs::resolve(&[], client).await {
-        Ok(orgs) => orgs,
-        Err(Error::Config(m)) if config.organization_ids.is_empty() => {
-            d.requests = client.requests();
-            d.message = format!("{m}{note}");
-            return d;
-        }
-        Err(Error::Config(_)) => Vec::new(),
-        Err(e) => {
-            d.requests = client.requests();
-            d.message = format!("{}{note}", explain(&e, config));
-            return d;
-        }
-    };
-    let orgs = if config.organization_ids.is_empty() {
-        administered.clone()
-    } else {
-        config.organization_ids.clone()
-    };
-    let missing: Vec<&String> = orgs.iter().filter(|o| !administered.contains(o)).collect();
-    if !missing.is_empty() {
-        d.requests = client.requests();
-        d.message = format!(
-            "The member who authorised this token is not an ADMINISTRATOR of {} (pages administered: {}). Ask a super admin of the page to grant the ADMINISTRATOR role, or correct organization_ids.{note}",
-            missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
-            if administered.is_empty() { "none".to_string() } else { administered.join(", ") }
-        );
-        return d;
+    let access = probes::probe_access(config, client, scopes, |e| explain(e, config)).await;
+    let (ok, message) = probes::verdict(&access, &note);
+    let requests = client.requests();
+    tracing::info!(requests, "Check used {requests} API request(s)");
+    Diagnosis {
+        ok,
+        message,
+        organizations: if access.fatal.is_none() {
+            access.organizations.clone()
+        } else {
+            Vec::new()
+        },
+        access,
     }
-    d.organizations = orgs.clone();
-    // 2-3. Probe the two scope families with the cheapest requests on the first page.
-    let org = encode(&orgs[0]);
-    let probes: [(&str, &[&str], String, bool); 2] = [
-        (
-            "r_organization_followers",
-            &["r_organization_followers", "rw_organization_admin"],
-            format!("networkSizes/{org}?edgeType=COMPANY_FOLLOWED_BY_MEMBER"),
-            false,
-        ),
-        (
-            "r_organization_social",
-            &["r_organization_social", "r_organization_social_feed"],
-            format!("posts?q=author&author={org}&sortBy=LAST_MODIFIED&start=0&count=1"),
-            true,
-        ),
-    ];
-    for (scope, scopes, path, finder) in probes {
-        let resource = path.split(['/', '?']).next().unwrap_or("");
-        match client.get::<Ignored>(resource, &path, finder).await {
-            Ok(_) => d.probed.push((scope.to_string(), true)),
-            Err(Error::Api { status: 403, .. }) => {
-                d.probed.push((scope.to_string(), false));
-                d.blocked.push((scope.to_string(), streams_needing(scopes)));
-            }
-            Err(e) => {
-                d.requests = client.requests();
-                d.message = format!("{}{note}", explain(&e, config));
-                return d;
-            }
-        }
-    }
-    d.requests = client.requests();
-    d.ok = d.blocked.len() < 2;
-    let pages = format!("{} page(s): {}", orgs.len(), orgs.join(", "));
-    d.message = if d.blocked.is_empty() {
-        format!("Connected: the token can read {pages}.{note}")
-    } else {
-        let parts: Vec<String> = d
-            .blocked
-            .iter()
-            .map(|(s, streams)| {
-                format!("scope {s} is missing, which blocks {}", streams.join(", "))
-            })
-            .collect();
-        format!("{}: the token can read {pages}, but {}. Add the scope in your LinkedIn app (Products: Community Management API) and create a new token.{note}",
-            if d.ok { "Connected with limits" } else { "Cannot read" }, parts.join("; "))
-    };
-    tracing::info!(
-        requests = d.requests,
-        "Check used {} API request(s)",
-        d.requests
-    );
-    d
 }
 
 /// `check`: a CONNECTION_STATUS; a config that does not load is a failed status, not an

@@ -1,16 +1,20 @@
 //! `check-token`: a report on a pasted access token for a person at a terminal: whether
-//! LinkedIn accepts it, its expiry and scopes (with app credentials), the pages it can
-//! read and which streams each missing scope blocks.
+//! LinkedIn accepts it, its expiry and exact scopes (with app credentials), the pages it
+//! can read, each scope of the permission table with the streams that use it, and which
+//! streams each missing scope blocks. The probes are `check`'s (at most three requests);
+//! the page names cost one more only when the budget allows.
 
 use std::io::Write;
 
 use serde::Deserialize;
 
-use super::check::diagnose;
+use super::check::probes::{self, Have};
+use super::check::{diagnose_with, split_scopes, Diagnosis};
 use crate::config::{Config, Secret};
 use crate::error::{Error, Result};
 use crate::linkedin::client::Client;
 use crate::protocol::Writer;
+use crate::streams::permissions::Group;
 use crate::streams::STREAMS;
 
 /// The command line of `check-token`.
@@ -65,18 +69,25 @@ struct TokenCheck {
     pub colour: bool,
 }
 
-/// The scopes a report lists, in the order a user requests them.
-const REPORTED_SCOPES: &[&str] = &[
-    "r_organization_social",
-    "r_organization_followers",
-    "r_social_engagement",
-    "rw_organization_admin",
-];
+/// The scopes a report lists: every scope of the permission table, in the order a user
+/// requests them.
+fn reported_scopes() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = Vec::new();
+    for g in Group::ALL {
+        for s in g.scopes() {
+            if !v.contains(s) {
+                v.push(s);
+            }
+        }
+    }
+    v
+}
 
-fn streams_unlocked_by(scope: &str) -> Vec<&'static str> {
+/// The streams that read an endpoint accepting `scope`.
+fn streams_using(scope: &str) -> Vec<&'static str> {
     STREAMS
         .iter()
-        .filter(|s| s.scopes.contains(&scope))
+        .filter(|s| s.needs.iter().any(|p| p.scopes().contains(&scope)))
         .map(|s| s.name)
         .collect()
 }
@@ -130,43 +141,30 @@ async fn check_token(opts: TokenCheck) -> (String, bool) {
             return (out, false);
         }
     };
-    let d = diagnose(&config, &client).await;
+    let d = diagnose_with(&config, &client, introspected.clone()).await;
+    let marks = [&ok_mark, &bad_mark, &unknown_mark];
     if d.organizations.is_empty() {
+        if introspected.is_some() {
+            out.push_str(&scope_lines(&d, introspected.as_deref(), marks));
+        }
         out.push_str(&format!("  Verdict:      {}\n", paint("31", "cannot sync")));
         out.push_str(&format!("  Why:          {}\n", d.message));
         return (out, false);
     }
+    // Page names: one batch request, if the admin group is held and the budget allows.
+    let named =
+        d.access.have(Group::Admin) == Have::Yes && d.access.requests < probes::MAX_REQUESTS;
     out.push_str(&format!(
         "  Pages:        {}\n",
-        page_names(&client, &d.organizations).await
+        page_names(&client, &d.organizations, named).await
     ));
-    out.push_str("  Scopes:\n");
-    for scope in REPORTED_SCOPES {
-        let have = match &introspected {
-            Some(list) => Some(list.iter().any(|s| s == scope)),
-            None => d.probed.iter().find(|(s, _)| s == scope).map(|(_, ok)| *ok),
-        };
-        let mark = match have {
-            Some(true) => &ok_mark,
-            Some(false) => &bad_mark,
-            None => &unknown_mark,
-        };
-        out.push_str(&format!(
-            "    {scope:26} {mark:>3}  unlocks {}\n",
-            streams_unlocked_by(scope).join(", ")
-        ));
-    }
-    if introspected.is_none() {
-        out.push_str(
-            "    (give --client-id and --client-secret to read the exact scopes and expiry)\n",
-        );
-    }
-    let verdict = if d.blocked.is_empty() {
-        paint("32", "OK: the token can sync")
-    } else if d.ok {
-        paint("33", "partly usable")
-    } else {
+    out.push_str(&scope_lines(&d, introspected.as_deref(), marks));
+    let verdict = if !d.ok {
         paint("31", "cannot sync")
+    } else if d.access.blocked().is_empty() {
+        paint("32", "OK: the token can sync")
+    } else {
+        paint("33", "partly usable")
     };
     out.push_str(&format!(
         "  Verdict:      {verdict}\n  Details:      {}\n",
@@ -177,6 +175,55 @@ async fn check_token(opts: TokenCheck) -> (String, bool) {
         client.requests()
     ));
     (out, d.ok)
+}
+
+/// The report's scope section: each scope of the permission table with yes / NO / not
+/// checked and the streams that use it; with introspection, the token's other scopes too.
+fn scope_lines(d: &Diagnosis, introspected: Option<&[String]>, marks: [&String; 3]) -> String {
+    let [ok_mark, bad_mark, unknown_mark] = marks;
+    let mut out = String::from("  Scopes:\n");
+    for scope in reported_scopes() {
+        let have = match introspected {
+            Some(list) => Some(list.iter().any(|s| s == scope)),
+            None => Group::ALL
+                .into_iter()
+                .find(|g| g.scopes().contains(&scope))
+                .and_then(|g| match d.access.have(g) {
+                    Have::Yes => Some(true),
+                    Have::No => Some(false),
+                    Have::Unknown => None,
+                }),
+        };
+        let mark = match have {
+            Some(true) => ok_mark,
+            Some(false) => bad_mark,
+            None => unknown_mark,
+        };
+        out.push_str(&format!(
+            "    {scope:28} {mark:>3}  used by {}\n",
+            streams_using(scope).join(", ")
+        ));
+    }
+    match introspected {
+        Some(list) => {
+            let known = reported_scopes();
+            let unused: Vec<&str> = list
+                .iter()
+                .map(String::as_str)
+                .filter(|s| !known.contains(s))
+                .collect();
+            if !unused.is_empty() {
+                out.push_str(&format!(
+                    "    also held, not used by any endpoint this connector calls: {}\n",
+                    unused.join(", ")
+                ));
+            }
+        }
+        None => out.push_str(
+            "    (without introspection a probed group shows for each of its scopes; give --client-id and --client-secret to read the exact scopes and expiry)\n",
+        ),
+    }
+    out
 }
 
 /// Token introspection (with the app's credentials): status and expiry into the report;
@@ -221,12 +268,12 @@ async fn introspection(
         .unwrap_or_default();
     let status = paint(if active { "32" } else { "31" }, &status);
     out.push_str(&format!("  Token:        {status}{expiry}\n"));
-    i.scope
-        .map(|s| s.split(',').map(|x| x.trim().to_string()).collect())
+    i.scope.as_deref().map(split_scopes)
 }
 
-/// The pages' ids with their names (one batch request; ids alone if it fails).
-async fn page_names(client: &Client, organizations: &[String]) -> String {
+/// The pages' ids with their names (one batch request when `named`; ids alone without it
+/// or if it fails).
+async fn page_names(client: &Client, organizations: &[String], named: bool) -> String {
     #[derive(Deserialize)]
     struct Batch {
         #[serde(default)]
@@ -242,15 +289,19 @@ async fn page_names(client: &Client, organizations: &[String]) -> String {
         .filter_map(|o| crate::domain::urn::OrgUrn::parse(o).ok())
         .map(|u| u.id.to_string())
         .collect();
-    let names = client
-        .get::<Batch>(
-            "organizations",
-            &format!("organizations?ids=List({})", ids.join(",")),
-            false,
-        )
-        .await
-        .map(|b| b.results)
-        .unwrap_or_default();
+    let names = if named {
+        client
+            .get::<Batch>(
+                "organizations",
+                &format!("organizations?ids=List({})", ids.join(",")),
+                false,
+            )
+            .await
+            .map(|b| b.results)
+            .unwrap_or_default()
+    } else {
+        Default::default()
+    };
     let pages: Vec<String> = ids
         .iter()
         .map(

@@ -1,5 +1,6 @@
 //! `read` (Airbyte) and the Singer sync: load config, catalog and state, resolve the
-//! organizations, run the engine, report each failed stream as a TRACE error.
+//! organizations, run the engine, report each failed stream as a TRACE error. A 403 is
+//! reported with the scope and role the permission table gives for its endpoint.
 
 use std::io::Write;
 use std::path::Path;
@@ -14,6 +15,7 @@ use crate::linkedin::client::Client;
 use crate::linkedin::orgs;
 use crate::protocol::Writer;
 use crate::state::State;
+use crate::streams::permissions::explain_refusal;
 
 /// Runs a read; exit code 1 when a stream failed.
 pub(super) async fn run<W: Write + Send>(
@@ -42,12 +44,18 @@ pub(super) async fn run<W: Write + Send>(
         return Ok(0);
     }
     let client = Client::new(client_settings(&config))?;
-    let orgs = orgs::resolve(&config.organization_ids, &client).await?;
-    let report = engine::read(&config, &client, orgs, &selected, state, writer, now).await?;
+    let orgs = orgs::resolve(&config.organization_ids, &client)
+        .await
+        .map_err(|e| explain_refusal(None, e))?;
+    let report = engine::read(&config, &client, orgs, &selected, state, writer, now)
+        .await
+        .map_err(|e| explain_refusal(None, e))?;
     let now_ms = now.timestamp_millis();
-    for (stream, e) in &report.failures {
-        writer.trace_error(e, stream.as_deref(), now_ms)?;
+    let failed = !report.failures.is_empty();
+    for (stream, e) in report.failures {
+        let e = explain_refusal(stream.as_deref(), e);
+        writer.trace_error(&e, stream.as_deref(), now_ms)?;
     }
     writer.flush()?;
-    Ok(if report.failures.is_empty() { 0 } else { 1 })
+    Ok(if failed { 1 } else { 0 })
 }

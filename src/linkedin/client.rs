@@ -56,6 +56,8 @@ pub(crate) struct OAuth {
 pub(crate) struct RefreshInfo {
     pub expires_in_secs: Option<i64>,
     pub refresh_token_expires_in_secs: Option<i64>,
+    /// The token's scopes as the refresh lists them (`check` reads the exact scopes here).
+    pub scopes: Option<String>,
 }
 
 /// The LinkedIn REST client.
@@ -230,6 +232,7 @@ impl Client {
             access_token: Option<String>,
             expires_in: Option<i64>,
             refresh_token_expires_in: Option<i64>,
+            scope: Option<String>,
             error: Option<String>,
             error_description: Option<String>,
         }
@@ -245,6 +248,7 @@ impl Client {
             access_token: None,
             expires_in: None,
             refresh_token_expires_in: None,
+            scope: None,
             error: None,
             error_description: None,
         });
@@ -254,6 +258,7 @@ impl Client {
                 let info = RefreshInfo {
                     expires_in_secs: parsed.expires_in,
                     refresh_token_expires_in_secs: parsed.refresh_token_expires_in,
+                    scopes: parsed.scope,
                 };
                 tracing::info!(expires_in_secs = ?info.expires_in_secs, "Minted an access token from the refresh token");
                 if let Some(left) = info.refresh_token_expires_in_secs {

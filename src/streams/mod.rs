@@ -1,9 +1,10 @@
 //! The stream table: every stream is one row of plain data (endpoint, partition, sync
-//! mode, cursor, primary key, scopes, schema and decode functions), read by the one engine
-//! in `engine/`. Adding a stream is adding a row and a record type.
+//! mode, cursor, primary key, the permission rows it needs, schema and decode functions),
+//! read by the one engine in `engine/`. Adding a stream is adding a row and a record type.
 
 pub(crate) mod activity;
 pub mod endpoint;
+pub mod permissions;
 pub mod records;
 
 use std::collections::BTreeSet;
@@ -43,8 +44,9 @@ pub struct StreamDef {
     /// The cursor field for incremental reads; `None` means full refresh only.
     pub cursor: Option<&'static str>,
     pub primary_key: &'static [&'static str],
-    /// Any one of these scopes unlocks the stream.
-    pub scopes: &'static [&'static str],
+    /// The endpoints the stream reads, each a row of the permission table: the stream
+    /// needs every one (each satisfied by any one of its scopes).
+    pub needs: &'static [Permission],
     pub schema: SchemaFn,
     pub decode: DecodeFn,
 }
@@ -119,16 +121,8 @@ fn no_boolean_subschemas(v: &mut Value) {
 
 use records as r;
 
-const FOLLOWERS: &[&str] = &["r_organization_followers", "rw_organization_admin"];
-const SOCIAL: &[&str] = &["r_organization_social", "rw_organization_admin"];
-const PAGE_ADMIN: &[&str] = &[
-    "rw_organization_admin",
-    "r_organization_admin",
-    "r_organization_social",
-];
-const POSTS: &[&str] = &["r_organization_social", "r_organization_social_feed"];
-const ENGAGEMENT: &[&str] = &["r_social_engagement", "r_organization_social_feed"];
-const ANY: &[&str] = &[];
+use permissions as p;
+use permissions::Permission;
 
 const FOLLOWER_STATS: &str = "organizationalEntityFollowerStatistics";
 const SHARE_STATS: &str = "organizationalEntityShareStatistics";
@@ -158,7 +152,7 @@ const POSTS_STREAM: StreamDef = StreamDef {
     partition: Partition::Organization,
     cursor: Some("last_modified_at"),
     primary_key: &["id"],
-    scopes: POSTS,
+    needs: &[p::POSTS],
     schema: schema::<r::Post>,
     decode: decode::<r::Post>,
 };
@@ -172,7 +166,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Global,
         cursor: None,
         primary_key: &["id"],
-        scopes: ANY,
+        needs: &[p::ORGANIZATIONS],
         schema: schema::<r::Organization>,
         decode: decode::<r::Organization>,
     },
@@ -183,7 +177,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["organization", "snapshot_date"],
-        scopes: FOLLOWERS,
+        needs: &[p::NETWORK_SIZES],
         schema: schema::<r::FollowerCount>,
         decode: decode::<r::FollowerCount>,
     },
@@ -194,7 +188,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["organization"],
-        scopes: FOLLOWERS,
+        needs: &[p::FOLLOWER_STATISTICS],
         schema: schema::<r::FollowerStatistics>,
         decode: decode::<r::FollowerStatistics>,
     },
@@ -205,7 +199,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: Some("date"),
         primary_key: &["organization", "time_granularity", "date"],
-        scopes: FOLLOWERS,
+        needs: &[p::FOLLOWER_STATISTICS],
         schema: schema::<r::FollowerStatisticsDaily>,
         decode: decode::<r::FollowerStatisticsDaily>,
     },
@@ -216,7 +210,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["organization"],
-        scopes: SOCIAL,
+        needs: &[p::SHARE_STATISTICS],
         schema: schema::<r::ShareStatisticsLifetime>,
         decode: decode::<r::ShareStatisticsLifetime>,
     },
@@ -227,7 +221,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: Some("date"),
         primary_key: &["organization", "time_granularity", "date"],
-        scopes: SOCIAL,
+        needs: &[p::SHARE_STATISTICS],
         schema: schema::<r::ShareStatisticsDaily>,
         decode: decode::<r::ShareStatisticsDaily>,
     },
@@ -238,7 +232,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["organization"],
-        scopes: PAGE_ADMIN,
+        needs: &[p::PAGE_STATISTICS],
         schema: schema::<r::PageStatisticsLifetime>,
         decode: decode::<r::PageStatisticsLifetime>,
     },
@@ -249,7 +243,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: Some("date"),
         primary_key: &["organization", "time_granularity", "date"],
-        scopes: PAGE_ADMIN,
+        needs: &[p::PAGE_STATISTICS],
         schema: schema::<r::PageStatisticsDaily>,
         decode: decode::<r::PageStatisticsDaily>,
     },
@@ -261,7 +255,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["post"],
-        scopes: SOCIAL,
+        needs: &[p::POSTS, p::SHARE_STATISTICS],
         schema: schema::<r::PostStatistics>,
         decode: decode::<r::PostStatistics>,
     },
@@ -272,7 +266,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: Some("last_modified_at"),
         primary_key: &["comment_urn"],
-        scopes: ENGAGEMENT,
+        needs: &[p::POSTS, p::COMMENTS],
         schema: schema::<r::Comment>,
         decode: decode::<r::Comment>,
     },
@@ -283,7 +277,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: Some("created_at"),
         primary_key: &["id"],
-        scopes: ENGAGEMENT,
+        needs: &[p::POSTS, p::REACTIONS],
         schema: schema::<r::Reaction>,
         decode: decode::<r::Reaction>,
     },
@@ -294,7 +288,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["post", "metric"],
-        scopes: &["r_organization_social"],
+        needs: &[p::POSTS, p::VIDEO_ANALYTICS],
         schema: schema::<r::VideoStatistic>,
         decode: decode::<r::VideoStatistic>,
     },
@@ -305,7 +299,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Global,
         cursor: None,
         primary_key: &["id"],
-        scopes: ANY,
+        needs: &[p::SENIORITIES],
         schema: schema::<r::Taxonomy>,
         decode: decode::<r::Taxonomy>,
     },
@@ -316,7 +310,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Global,
         cursor: None,
         primary_key: &["id"],
-        scopes: ANY,
+        needs: &[p::FUNCTIONS],
         schema: schema::<r::Taxonomy>,
         decode: decode::<r::Taxonomy>,
     },
@@ -327,7 +321,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Global,
         cursor: None,
         primary_key: &["id"],
-        scopes: ANY,
+        needs: &[p::INDUSTRIES],
         schema: schema::<r::Taxonomy>,
         decode: decode::<r::Taxonomy>,
     },
@@ -338,7 +332,7 @@ pub static STREAMS: &[StreamDef] = &[
         partition: Partition::Global,
         cursor: None,
         primary_key: &["id"],
-        scopes: FOLLOWERS,
+        needs: &[p::FOLLOWER_STATISTICS, p::GEO],
         schema: schema::<r::Geo>,
         decode: decode::<r::Geo>,
     },

@@ -47,10 +47,11 @@ fn check_diagnoses_every_token_problem() {
             "looks like a refresh token",
         ),
         ("mock-not-admin", "FAILED", "administers no LinkedIn page"),
+        // Under LinkedIn's documented model this token (no admin scope) cannot list pages.
         (
             "mock-no-followers-scope",
-            "SUCCEEDED",
-            "r_organization_followers",
+            "FAILED",
+            "Organization discovery (organizationAcls",
         ),
         ("  \"Bearer mock-token\"\n", "SUCCEEDED", "'Bearer '"),
     ] {
@@ -59,7 +60,7 @@ fn check_diagnoses_every_token_problem() {
         assert!(m.contains(needle), "{token}: {m}");
     }
     let (_, m) = check(&mock, &mock.config("mock-no-followers-scope"));
-    assert!(m.contains("follower_statistics_daily"), "{m}");
+    assert!(m.contains("rw_organization_admin"), "{m}");
 
     let mut cfg = mock.config("mock-not-admin");
     cfg["organization_ids"] = json!([2414183]);
@@ -138,10 +139,14 @@ fn check_token_reports_for_a_person() {
     let (ok, r) = check_token(&mock, "mock-token\n", &[]);
     assert!(ok, "{r}");
     assert!(
-        r.contains("2414183 (Mock Company 1)") && r.contains("OK: the token can sync"),
+        r.contains("Pages:        2414183") && r.contains("OK: the token can sync"),
         "{r}"
     );
-    assert!(r.contains("r_organization_followers   yes"), "{r}");
+    assert!(
+        r.lines()
+            .any(|l| l.trim_start().starts_with("rw_organization_admin ") && l.contains(" yes ")),
+        "{r}"
+    );
     assert!(
         !r.contains("Note:"),
         "a trailing newline on stdin is not a paste mistake: {r}"
@@ -159,13 +164,13 @@ fn check_token_reports_for_a_person() {
             "mock-secret",
         ],
     );
-    assert!(ok, "a token that can sync some streams passes: {r}");
+    assert!(!ok, "without the admin scope no page can be found: {r}");
     assert!(
         r.contains("Token:        active, expires"),
         "introspection gives the expiry: {r}"
     );
     assert!(
-        r.contains("r_organization_followers    NO  unlocks follower_count"),
+        r.contains("Organization discovery (organizationAcls"),
         "{r}"
     );
     for (token, needle) in [

@@ -106,7 +106,7 @@ fn streams_doc(catalog_streams: &[Value]) -> String {
     };
     let mut md = String::from("# Stream reference\n\n<!-- Generated from the stream table by `make spec`; do not edit. -->\n\n");
     md.push_str(
-        "| stream | sync modes | primary key | cursor | scopes (any of) |\n|---|---|---|---|---|\n",
+        "| stream | sync modes | primary key | cursor | scopes (\"a or b\": either; \"; and\": both) |\n|---|---|---|---|---|\n",
     );
     for s in STREAMS {
         let modes = if s.cursor.is_some() {
@@ -114,11 +114,7 @@ fn streams_doc(catalog_streams: &[Value]) -> String {
         } else {
             "full_refresh"
         };
-        let scopes = if s.scopes.is_empty() {
-            "any valid token".to_string()
-        } else {
-            s.scopes.join(", ")
-        };
+        let scopes = source_linkedin_pages::streams::permissions::describe_needs(s.needs);
         md.push_str(&format!(
             "| [{0}](#{0}) | {modes} | {1} | {2} | {scopes} |\n",
             s.name,
@@ -133,6 +129,15 @@ fn streams_doc(catalog_streams: &[Value]) -> String {
             s.description,
             s.endpoint.summary()
         ));
+        for p in s.needs {
+            md.push_str(&format!(
+                "- Permission: `{}`: scopes {}; role {} ([docs]({}))\n",
+                p.resource,
+                p.describe_scopes(),
+                p.role.describe(),
+                p.source
+            ));
+        }
         let schema = &catalog_streams
             .iter()
             .find(|c| c["name"] == s.name)
