@@ -175,6 +175,9 @@ pub(crate) fn discovery_refused() -> String {
     )
 }
 
+/// A probe step that may stop the check: `Err` carries the message that ends it.
+type Step<T = ()> = std::result::Result<T, String>;
+
 /// Probes the token. `scopes` are the exact scopes when known; `explain` phrases an error
 /// that stops the check (401, 426, unreachable API).
 pub(crate) async fn probe_access(
@@ -187,171 +190,19 @@ pub(crate) async fn probe_access(
         scopes,
         ..Access::default()
     };
-    let held = |a: &Access, g: Group| a.scopes.as_ref().map(|s| g.held_by(s));
     if let Some(s) = &a.scopes {
         for g in Group::ALL {
-            a.groups.insert(
-                g,
-                if g.held_by(s) {
-                    Have::Unknown
-                } else {
-                    Have::No
-                },
-            );
+            let have = if g.held_by(s) {
+                Have::Unknown
+            } else {
+                Have::No
+            };
+            a.groups.insert(g, have);
         }
     }
-    // 1. The pages, and with discovery the admin group.
-    let discovered = config.organization_ids.is_empty();
-    if discovered {
-        if held(&a, Group::Admin) == Some(false) {
-            a.fatal = Some(discovery_refused());
-            return a;
-        }
-        a.requests += 1;
-        match orgs::resolve(&[], client).await {
-            Ok(orgs) => {
-                a.organizations = orgs;
-                a.groups.insert(Group::Admin, Have::Yes);
-            }
-            Err(Error::Api { status: 403, .. }) => {
-                a.groups.insert(Group::Admin, Have::No);
-                a.fatal = Some(discovery_refused());
-                return a;
-            }
-            Err(Error::Config(m)) => {
-                a.fatal = Some(m);
-                return a;
-            }
-            Err(e) => {
-                a.fatal = Some(explain(&e));
-                return a;
-            }
-        }
-    } else {
-        a.organizations = config.organization_ids.clone();
-    }
-    let Some(first) = a.organizations.first().cloned() else {
-        a.fatal = Some("No page to check: set organization_ids.".into());
+    if let Err(message) = run_probes(config, client, &mut a, &explain).await {
+        a.fatal = Some(message);
         return a;
-    };
-    let (stats, posts, reactions) = match probe_endpoints() {
-        Ok(kinds) => kinds,
-        Err(e) => {
-            a.fatal = Some(e.to_string());
-            return a;
-        }
-    };
-    // 2. The admin group: the lifetime share statistics of the first page.
-    let mut stats_refused = false;
-    if !discovered && held(&a, Group::Admin) != Some(false) {
-        let path = stats.path(&first);
-        match probe::<Ignored>(client, &mut a, stats.resource, &path, true).await {
-            Outcome::Ok(_) => {
-                a.groups.insert(Group::Admin, Have::Yes);
-            }
-            Outcome::Refused => stats_refused = true,
-            Outcome::Fatal(e) => {
-                a.fatal = Some(explain(&e));
-                return a;
-            }
-        }
-    }
-    // 3. The social group: one post of the first page.
-    let mut post: Option<String> = None;
-    if held(&a, Group::Social) != Some(false) {
-        let path = posts.path(&first, 0);
-        match probe::<Elements>(client, &mut a, posts.resource, &path, true).await {
-            Outcome::Ok(page) => {
-                a.groups.insert(Group::Social, Have::Yes);
-                post = page.elements.into_iter().find_map(|p| p.id);
-            }
-            Outcome::Refused => {
-                // With the scope known to be held, the refusal is the member's role.
-                if held(&a, Group::Social) == Some(true) {
-                    a.role_problem.get_or_insert(format!(
-                        "LinkedIn refused the posts of {first} although the token has r_organization_social: the member needs the ADMINISTRATOR role on that page."
-                    ));
-                }
-                a.groups.insert(Group::Social, Have::No);
-            }
-            Outcome::Fatal(e) => {
-                a.fatal = Some(explain(&e));
-                return a;
-            }
-        }
-    }
-    // 4. A refused statistics probe: missing scope or missing role?
-    if stats_refused {
-        match held(&a, Group::Admin) {
-            Some(true) => {
-                a.role_problem = Some(format!(
-                    "LinkedIn refused the statistics of {first} although the token has {}: the member who authorised it is not an ADMINISTRATOR of that page. Ask a super admin of the page to grant the ADMINISTRATOR role, or correct organization_ids.",
-                    Group::Admin.describe()
-                ));
-            }
-            _ if a.requests < MAX_REQUESTS => {
-                a.requests += 1;
-                let listed = orgs::resolve(&[], client).await;
-                match listed {
-                    Err(Error::Api { status: 403, .. }) => {
-                        a.groups.insert(Group::Admin, Have::No);
-                    }
-                    Ok(admin_of) if admin_of.contains(&first) => {
-                        // The ACL page lists r_organization_admin; the statistics pages
-                        // list only rw_organization_admin.
-                        a.groups.insert(Group::Admin, Have::No);
-                        a.role_problem = Some(format!(
-                            "LinkedIn refused the statistics of {first}, which the member administers: the token's admin scope is accepted for listing pages but not for statistics. Add rw_organization_admin (the scope the statistics pages list) and create a new token."
-                        ));
-                    }
-                    Ok(admin_of) => {
-                        a.role_problem = Some(format!(
-                            "The member who authorised this token is not an ADMINISTRATOR of {first} (pages administered: {}). Ask a super admin of the page to grant the ADMINISTRATOR role, or correct organization_ids.",
-                            admin_of.join(", ")
-                        ));
-                    }
-                    Err(Error::Config(_)) => {
-                        a.role_problem = Some(format!(
-                            "The member who authorised this token is not an ADMINISTRATOR of {first} (pages administered: none). Ask a super admin of the page to grant the ADMINISTRATOR role, or correct organization_ids."
-                        ));
-                    }
-                    Err(e) => {
-                        a.fatal = Some(explain(&e));
-                        return a;
-                    }
-                }
-            }
-            _ => {
-                // No budget left to tell them apart: the scope is the likelier cause.
-                a.groups.insert(Group::Admin, Have::No);
-            }
-        }
-    }
-    // 5. The feed group: one reaction of that post.
-    match held(&a, Group::Feed) {
-        Some(true) if a.have(Group::Social) == Have::Yes => {
-            a.groups.insert(Group::Feed, Have::Yes);
-        }
-        Some(_) => {}
-        None => {
-            if let (Some(urn), true) = (&post, a.requests < MAX_REQUESTS) {
-                let path = reactions.path(&PostUrn::new(urn.clone()), 0);
-                match probe::<Ignored>(client, &mut a, reactions.resource, &path, reactions.finder)
-                    .await
-                {
-                    Outcome::Ok(_) => {
-                        a.groups.insert(Group::Feed, Have::Yes);
-                    }
-                    Outcome::Refused => {
-                        a.groups.insert(Group::Feed, Have::No);
-                    }
-                    Outcome::Fatal(e) => {
-                        a.fatal = Some(explain(&e));
-                        return a;
-                    }
-                }
-            }
-        }
     }
     // Scopes known and held: a group not refused by a probe counts as held.
     if a.scopes.is_some() {
@@ -362,6 +213,185 @@ pub(crate) async fn probe_access(
         }
     }
     a
+}
+
+/// Whether the token's known scopes hold a group (`None`: scopes unknown).
+fn held(a: &Access, g: Group) -> Option<bool> {
+    a.scopes.as_ref().map(|s| g.held_by(s))
+}
+
+/// The probes in order: pages (and with discovery the admin group), page statistics,
+/// one post, the cause of a statistics refusal, one reaction.
+async fn run_probes(
+    config: &Config,
+    client: &Client,
+    a: &mut Access,
+    explain: &impl Fn(&Error) -> String,
+) -> Step {
+    let discovered = config.organization_ids.is_empty();
+    if discovered {
+        discover_pages(client, a, explain).await?;
+    } else {
+        a.organizations = config.organization_ids.clone();
+    }
+    let Some(first) = a.organizations.first().cloned() else {
+        return Err("No page to check: set organization_ids.".into());
+    };
+    let (stats, posts, reactions) = probe_endpoints().map_err(|e| e.to_string())?;
+    // The admin group: the lifetime share statistics of the first page.
+    let mut stats_refused = false;
+    if !discovered && held(a, Group::Admin) != Some(false) {
+        let path = stats.path(&first);
+        match probe::<Ignored>(client, a, stats.resource, &path, true).await {
+            Outcome::Ok(_) => {
+                a.groups.insert(Group::Admin, Have::Yes);
+            }
+            Outcome::Refused => stats_refused = true,
+            Outcome::Fatal(e) => return Err(explain(&e)),
+        }
+    }
+    let post = probe_social(client, a, &posts, &first, explain).await?;
+    if stats_refused {
+        settle_stats_refusal(client, a, &first, explain).await?;
+    }
+    probe_feed(client, a, &reactions, post.as_deref(), explain).await
+}
+
+/// Organization discovery, which is also the admin group's probe.
+async fn discover_pages(
+    client: &Client,
+    a: &mut Access,
+    explain: &impl Fn(&Error) -> String,
+) -> Step {
+    if held(a, Group::Admin) == Some(false) {
+        return Err(discovery_refused());
+    }
+    a.requests += 1;
+    match orgs::resolve(&[], client).await {
+        Ok(orgs) => {
+            a.organizations = orgs;
+            a.groups.insert(Group::Admin, Have::Yes);
+            Ok(())
+        }
+        Err(Error::Api { status: 403, .. }) => {
+            a.groups.insert(Group::Admin, Have::No);
+            Err(discovery_refused())
+        }
+        Err(Error::Config(m)) => Err(m),
+        Err(e) => Err(explain(&e)),
+    }
+}
+
+/// The social group: one post of the first page. Returns that post's URN, if any.
+async fn probe_social(
+    client: &Client,
+    a: &mut Access,
+    posts: &PostList,
+    first: &str,
+    explain: &impl Fn(&Error) -> String,
+) -> Step<Option<String>> {
+    if held(a, Group::Social) == Some(false) {
+        return Ok(None);
+    }
+    let path = posts.path(first, 0);
+    match probe::<Elements>(client, a, posts.resource, &path, true).await {
+        Outcome::Ok(page) => {
+            a.groups.insert(Group::Social, Have::Yes);
+            Ok(page.elements.into_iter().find_map(|p| p.id))
+        }
+        Outcome::Refused => {
+            // With the scope known to be held, the refusal is the member's role.
+            if held(a, Group::Social) == Some(true) {
+                a.role_problem.get_or_insert(format!(
+                    "LinkedIn refused the posts of {first} although the token has r_organization_social: the member needs the ADMINISTRATOR role on that page."
+                ));
+            }
+            a.groups.insert(Group::Social, Have::No);
+            Ok(None)
+        }
+        Outcome::Fatal(e) => Err(explain(&e)),
+    }
+}
+
+/// A refused statistics probe: missing scope or missing role?
+async fn settle_stats_refusal(
+    client: &Client,
+    a: &mut Access,
+    first: &str,
+    explain: &impl Fn(&Error) -> String,
+) -> Step {
+    if held(a, Group::Admin) == Some(true) {
+        a.role_problem = Some(format!(
+            "LinkedIn refused the statistics of {first} although the token has {}: the member who authorised it is not an ADMINISTRATOR of that page. Ask a super admin of the page to grant the ADMINISTRATOR role, or correct organization_ids.",
+            Group::Admin.describe()
+        ));
+        return Ok(());
+    }
+    if a.requests >= MAX_REQUESTS {
+        // No budget left to tell them apart: the scope is the likelier cause.
+        a.groups.insert(Group::Admin, Have::No);
+        return Ok(());
+    }
+    a.requests += 1;
+    match orgs::resolve(&[], client).await {
+        Err(Error::Api { status: 403, .. }) => {
+            a.groups.insert(Group::Admin, Have::No);
+        }
+        Ok(admin_of) if admin_of.iter().any(|o| o == first) => {
+            // The ACL page lists r_organization_admin; the statistics pages list only
+            // rw_organization_admin.
+            a.groups.insert(Group::Admin, Have::No);
+            a.role_problem = Some(format!(
+                "LinkedIn refused the statistics of {first}, which the member administers: the token's admin scope is accepted for listing pages but not for statistics. Add rw_organization_admin (the scope the statistics pages list) and create a new token."
+            ));
+        }
+        Ok(admin_of) => {
+            a.role_problem = Some(format!(
+                "The member who authorised this token is not an ADMINISTRATOR of {first} (pages administered: {}). Ask a super admin of the page to grant the ADMINISTRATOR role, or correct organization_ids.",
+                admin_of.join(", ")
+            ));
+        }
+        Err(Error::Config(_)) => {
+            a.role_problem = Some(format!(
+                "The member who authorised this token is not an ADMINISTRATOR of {first} (pages administered: none). Ask a super admin of the page to grant the ADMINISTRATOR role, or correct organization_ids."
+            ));
+        }
+        Err(e) => return Err(explain(&e)),
+    }
+    Ok(())
+}
+
+/// The feed group: one reaction of the probed post.
+async fn probe_feed(
+    client: &Client,
+    a: &mut Access,
+    reactions: &PostPaged,
+    post: Option<&str>,
+    explain: &impl Fn(&Error) -> String,
+) -> Step {
+    match held(a, Group::Feed) {
+        Some(true) if a.have(Group::Social) == Have::Yes => {
+            a.groups.insert(Group::Feed, Have::Yes);
+            Ok(())
+        }
+        Some(_) => Ok(()),
+        None => {
+            let (Some(urn), true) = (post, a.requests < MAX_REQUESTS) else {
+                return Ok(());
+            };
+            let path = reactions.path(&PostUrn::new(urn.to_string()), 0);
+            match probe::<Ignored>(client, a, reactions.resource, &path, reactions.finder).await {
+                Outcome::Ok(_) => {
+                    a.groups.insert(Group::Feed, Have::Yes);
+                }
+                Outcome::Refused => {
+                    a.groups.insert(Group::Feed, Have::No);
+                }
+                Outcome::Fatal(e) => return Err(explain(&e)),
+            }
+            Ok(())
+        }
+    }
 }
 
 /// One sentence per missing group: the scope to add and the streams it blocks.
