@@ -1054,6 +1054,7 @@ mod packed_counts {
     }
 
     #[test]
+    #[allow(clippy::disallowed_macros)] // the sizes, for docs/incremental.md
     fn the_whole_singer_state_stays_under_1_mb_at_40000_posts() {
         // 20 pages x 2,000 posts, every post with comments and reactions, both streams in
         // one Singer STATE (the largest message the connector writes).
