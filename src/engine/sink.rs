@@ -255,8 +255,18 @@ impl<'a, W: Write> Sink<'a, W> {
             StreamStatus::Complete
         };
         // Every stream that ran ends with its STATE after its last record (Airbyte
-        // commits a stream's records on its STATE), full refresh included.
-        if self.writer.protocol() == Protocol::Airbyte && !self.stated[stream] {
+        // commits a stream's records on its STATE), full refresh included. Not a stream
+        // that failed on its own error (its STATE would commit a partial read as if it
+        // were whole), nor a full refresh that did not finish (the CDK's marker means
+        // "complete"); an incremental stream stopped by the quota still ends with the
+        // bookmarks of its completed partitions.
+        let own_failure = self.failures.iter().any(|(s, _)| s == name);
+        let unfinished_full_refresh = failed && !self.selected[stream].incremental;
+        if self.writer.protocol() == Protocol::Airbyte
+            && !self.stated[stream]
+            && !own_failure
+            && !unfinished_full_refresh
+        {
             self.checkpoint(stream)?;
         }
         let reset =
