@@ -189,10 +189,17 @@ impl State {
                 }
                 let mut values = Vec::with_capacity(lines.len());
                 for (i, line) in lines.iter().enumerate() {
-                    let v = serde_json::from_str(line).map_err(|e| {
-                        Error::config(file, format!("line {} is not valid JSON ({e})", i + 1))
-                    })?;
-                    values.push(v);
+                    match serde_json::from_str(line) {
+                        Ok(v) => values.push(v),
+                        // A broken document spread over lines: report it as one.
+                        Err(_) if i == 0 => return Err(Error::bad_json(file, &whole)),
+                        Err(e) => {
+                            return Err(Error::config(
+                                file,
+                                format!("line {} is not valid JSON ({e})", i + 1),
+                            ))
+                        }
+                    }
                 }
                 values
             }
@@ -962,6 +969,7 @@ mod forms {
                 "none of its lines is a STATE",
             ),
             ("{\"type\":\"STATE\"}\n{oops\n", "line 2 is not valid JSON"),
+            ("{\n  \"posts\": \n", "not valid JSON"),
             (r#"{"completed": {"foo": 1}}"#, "without 'singer_state'"),
             (r#"{"type":"STATE","value":{"x":1}}"#, "has no bookmarks"),
         ] {
