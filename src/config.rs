@@ -199,7 +199,7 @@ fn de_org_ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> 
         Value::Number(n) => vec![Value::Number(n)],
         _ => return Err(D::Error::custom("expected a list of organization IDs")),
     };
-    items
+    let parsed: Vec<String> = items
         .into_iter()
         .enumerate()
         .map(|(i, v)| {
@@ -216,7 +216,13 @@ fn de_org_ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> 
                 .map(|u| u.to_string())
                 .map_err(|e| D::Error::custom(format!("item {i}: {e}")))
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    // `"2414183"`, `2414183` and `"urn:li:organization:2414183"` are one page: read it once.
+    let mut seen = std::collections::HashSet::new();
+    Ok(parsed
+        .into_iter()
+        .filter(|o| seen.insert(o.clone()))
+        .collect())
 }
 
 fn de_start_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
@@ -519,6 +525,23 @@ mod tests {
         assert_eq!(c.time_granularity, Granularity::MONTH);
         assert_eq!(c.start_date, NaiveDate::from_ymd_opt(2025, 1, 1));
         assert!(matches!(c.credentials, Credentials::OAuth2 { .. }));
+    }
+
+    #[test]
+    fn duplicate_organization_ids_are_read_once() {
+        let c = load(
+            json!({"credentials": {"auth_method": "access_token", "access_token": "t"},
+            "organization_ids": ["2414183", 2414183, "urn:li:organization:2414183", " 02414183", 5, "urn:li:organizationBrand:2414183"]}),
+        )
+        .unwrap();
+        assert_eq!(
+            c.organization_ids,
+            vec![
+                "urn:li:organization:2414183",
+                "urn:li:organization:5",
+                "urn:li:organizationBrand:2414183"
+            ]
+        );
     }
 
     #[test]

@@ -503,6 +503,13 @@ async fn handle(
     if let Ok(v) = HeaderValue::from_str(&format!("mock-{id:012}")) {
         h.insert("x-li-uuid", v);
     }
+    // `Date` from the mock's clock (hyper would stamp the machine's), so tests can make
+    // LinkedIn's clock and the connector's disagree.
+    if let Some(t) = chrono::DateTime::from_timestamp_millis(state.now()) {
+        if let Ok(v) = HeaderValue::from_str(&t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()) {
+            h.insert("date", v);
+        }
+    }
     response
 }
 

@@ -31,10 +31,11 @@ pub(super) async fn run<W: Write + Send>(
         &read_file(catalog_path)?,
     )?;
     let state = match state {
-        Some(p) => State::parse(
+        Some(p) => State::parse_with(
             &p.display().to_string(),
             &read_file(p)?,
             &config.organization_ids,
+            config.time_granularity,
             now,
         )?,
         None => State::default(),

@@ -104,6 +104,9 @@ pub(crate) async fn read<W: Write + Send>(
     };
     let mut sink = Sink::new(writer, selected, state, outstanding, &shared.cancel, now);
     drive(producer, rx, &mut sink).await;
+    if let Err(e) = sink.finish() {
+        sink.output_error.get_or_insert(e);
+    }
     let Sink {
         writer,
         total_records,

@@ -34,7 +34,7 @@ pub(super) async fn post_list_unit(
     out: &mut Emitter<'_>,
 ) -> Result<UnitResult> {
     let (def, org) = (unit.def, unit.org.as_deref().unwrap_or_default());
-    let signpost = Cursor::Time(shared.now);
+    let signpost = shared.signpost();
     let mut max = CursorMax::default();
     let bookmark = unit.bookmark.filter(|_| unit.incremental);
     let mut sink = ListSink {
@@ -225,7 +225,7 @@ pub(super) async fn post_paged(
         max.see(post_max?);
     }
     let counts = current.filter(|_| unit.incremental);
-    Ok((max.capped(Cursor::Time(shared.now)), counts))
+    Ok((max.capped(shared.signpost()), counts))
 }
 
 /// Every page of one post's comments or reactions newer than the bookmark, sent to the

@@ -20,6 +20,7 @@ use super::window::{complete, window};
 use super::UnitResult;
 use crate::config::Config;
 use crate::domain::urn::{OrgKind, OrgUrn};
+use crate::domain::Cursor;
 use crate::error::{Error, FailureType, Result};
 use crate::linkedin::client::Client;
 use crate::linkedin::pager::Pager;
@@ -69,6 +70,21 @@ impl Shared<'_> {
             return Err(Error::Cancelled);
         }
         self.client.get(resource, path, finder).await
+    }
+
+    /// The cap of time-cursor bookmarks: nothing at or after the sync's start is final,
+    /// since records may still be created (or edited) on posts already read. The start is
+    /// taken from LinkedIn's clock (the earliest `Date` it sent) and the local one,
+    /// whichever is earlier: a local clock running ahead of LinkedIn's must not push
+    /// bookmarks past records still to come, and one running behind must not write a
+    /// bookmark the next run would reject as in the future. Re-reading a little is
+    /// harmless (primary keys); skipping is not.
+    pub(super) fn signpost(&self) -> Cursor {
+        let start = self
+            .client
+            .server_time_floor()
+            .map_or(self.now, |t| t.min(self.now));
+        Cursor::Time(start - Duration::milliseconds(1))
     }
 
     /// A pager over `def`'s endpoint that stops when the read is cancelled.

@@ -12,8 +12,11 @@ use super::window::next_midnight;
 use super::UnitResult;
 use crate::catalog::Selected;
 use crate::error::{Error, Result};
-use crate::protocol::{StreamStatus, Writer};
+use crate::protocol::{Protocol, StreamStatus, Writer};
 use crate::state::State;
+
+/// The approximate size (bytes) from which a state counts as big (see `checkpoint_due`).
+const BIG_STATE: usize = 256 * 1024;
 
 /// What units tell the sink.
 pub(super) enum Msg {
@@ -44,6 +47,12 @@ pub(super) struct Sink<'a, W: Write> {
     outstanding: Vec<usize>,
     counts: Vec<u64>,
     since_state: Vec<u64>,
+    /// Record bytes written per stream since its last STATE (Airbyte), and since the last
+    /// STATE of any stream (Singer, whose STATE is the whole state).
+    bytes_since: Vec<usize>,
+    singer_bytes_since: usize,
+    /// Whether the stream's last message is a STATE (no record after it).
+    stated: Vec<bool>,
     pub total_records: u64,
     /// Streams that failed, with the first error of each.
     pub failures: Vec<(String, Error)>,
@@ -72,6 +81,9 @@ impl<'a, W: Write> Sink<'a, W> {
             outstanding,
             counts: vec![0; n],
             since_state: vec![0; n],
+            bytes_since: vec![0; n],
+            singer_bytes_since: 0,
+            stated: vec![false; n],
             total_records: 0,
             failures: Vec::new(),
             quota: None,
@@ -108,6 +120,9 @@ impl<'a, W: Write> Sink<'a, W> {
         let first = self.counts[stream] == 0;
         self.counts[stream] += count;
         self.since_state[stream] += count;
+        self.bytes_since[stream] += data.len();
+        self.singer_bytes_since += data.len();
+        self.stated[stream] = false;
         self.total_records += count;
         if first && count > 0 {
             let now_ms = self.now.timestamp_millis();
@@ -144,14 +159,9 @@ impl<'a, W: Write> Sink<'a, W> {
                     if let Some(counts) = counts {
                         self.state.set_post_counts(sel.def.name, partition, counts);
                     }
-                    let state = &self.state;
-                    self.writer.state(
-                        sel.def.name,
-                        self.since_state[stream],
-                        || state.airbyte_stream_state(sel.def),
-                        || state.singer_state(),
-                    )?;
-                    self.since_state[stream] = 0;
+                    if self.checkpoint_due(stream) {
+                        self.checkpoint(stream)?;
+                    }
                 }
             }
             Err(Error::Cancelled) => {}
@@ -161,6 +171,60 @@ impl<'a, W: Write> Sink<'a, W> {
             self.stream_finished(stream)?;
         }
         Ok(())
+    }
+
+    /// Whether a unit's checkpoint is worth its size. A small state is written after
+    /// every unit; a big one (per-post counts of tens of thousands of posts) only once the
+    /// records it covers outweigh it, so STATE never costs more bytes than the records
+    /// (a kill then repeats at most that many bytes of records). Every stream still ends
+    /// with its STATE (see `stream_finished` and `finish`).
+    fn checkpoint_due(&self, stream: usize) -> bool {
+        let (size, since) = match self.writer.protocol() {
+            Protocol::Airbyte => (
+                self.state.approx_size(Some(self.selected[stream].def.name)),
+                self.bytes_since[stream],
+            ),
+            Protocol::Singer => (self.state.approx_size(None), self.singer_bytes_since),
+        };
+        size < BIG_STATE || since >= size
+    }
+
+    /// Writes the checkpoint of `stream`: its Airbyte STATE (full-refresh streams: the
+    /// CDK's no-cursor marker), or the whole Singer state.
+    fn checkpoint(&mut self, stream: usize) -> Result<()> {
+        let sel = self.selected[stream];
+        let state = &self.state;
+        self.writer.state(
+            sel.def.name,
+            self.since_state[stream],
+            || {
+                if sel.incremental {
+                    state.airbyte_stream_state(sel.def)
+                } else {
+                    serde_json::json!({"__ab_no_cursor_state_message": true})
+                }
+            },
+            || state.singer_state(),
+        )?;
+        self.since_state[stream] = 0;
+        self.bytes_since[stream] = 0;
+        self.stated[stream] = true;
+        if self.writer.protocol() == Protocol::Singer {
+            self.singer_bytes_since = 0;
+            self.stated.iter_mut().for_each(|s| *s = true);
+        }
+        Ok(())
+    }
+
+    /// The end of a read: a Singer sync always ends with a STATE carrying every
+    /// bookmark, since targets may keep only the last one.
+    pub(super) fn finish(&mut self) -> Result<()> {
+        if self.output_error.is_some() || self.writer.protocol() != Protocol::Singer {
+            return Ok(());
+        }
+        let state = &self.state;
+        self.writer
+            .state("", 0, serde_json::Value::default, || state.singer_state())
     }
 
     fn failed(&mut self, sel: Selected, org: Option<&str>, e: Error) {
@@ -190,6 +254,21 @@ impl<'a, W: Write> Sink<'a, W> {
         } else {
             StreamStatus::Complete
         };
+        // Every stream that ran ends with its STATE after its last record (Airbyte
+        // commits a stream's records on its STATE), full refresh included. Not a stream
+        // that failed on its own error (its STATE would commit a partial read as if it
+        // were whole), nor a full refresh that did not finish (the CDK's marker means
+        // "complete"); an incremental stream stopped by the quota still ends with the
+        // bookmarks of its completed partitions.
+        let own_failure = self.failures.iter().any(|(s, _)| s == name);
+        let unfinished_full_refresh = failed && !self.selected[stream].incremental;
+        if self.writer.protocol() == Protocol::Airbyte
+            && !self.stated[stream]
+            && !own_failure
+            && !unfinished_full_refresh
+        {
+            self.checkpoint(stream)?;
+        }
         let reset =
             (failed && self.quota.is_some()).then(|| next_midnight(self.now).timestamp_millis());
         self.writer.stream_status(name, status, reset, now_ms)?;

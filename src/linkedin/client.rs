@@ -73,6 +73,8 @@ pub(crate) struct Client {
     quota_remaining: AtomicI64,
     /// Set by the first daily-quota 429: no request is sent after it.
     quota_exhausted: AtomicBool,
+    /// The earliest `Date` LinkedIn sent (epoch ms; `i64::MAX` until one arrives).
+    server_clock: AtomicI64,
     secrets: Vec<String>,
     scrub: Scrubber,
 }
@@ -179,6 +181,7 @@ impl Client {
             requests: AtomicU64::new(0),
             quota_remaining: AtomicI64::new(-1),
             quota_exhausted: AtomicBool::new(false),
+            server_clock: AtomicI64::new(i64::MAX),
             secrets,
             scrub: settings.scrub,
         })
@@ -193,6 +196,17 @@ impl Client {
     pub(crate) fn quota_remaining(&self) -> Option<i64> {
         let q = self.quota_remaining.load(Ordering::Relaxed);
         (q >= 0).then_some(q)
+    }
+
+    /// LinkedIn's clock at the first response of this client (its `Date` header, whole
+    /// seconds, so never later than the instant the response was made); `None` before
+    /// any response carried one. Bookmarks are capped by it: records created during a
+    /// sync are read by the next one, whatever the local clock says.
+    pub(crate) fn server_time_floor(&self) -> Option<chrono::DateTime<Utc>> {
+        match self.server_clock.load(Ordering::Relaxed) {
+            i64::MAX => None,
+            ms => chrono::DateTime::from_timestamp_millis(ms),
+        }
     }
 
     fn scrubbed(&self, text: &str) -> String {
@@ -367,6 +381,13 @@ impl Client {
             let (action, status, body, last_error) = match &sent {
                 Ok(((status, headers, body), _)) => {
                     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+                    // RFC 9110 `Date` (IMF-fixdate, e.g. "Wed, 25 Nov 2026 00:33:37 GMT").
+                    if let Some(t) =
+                        header("date").and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+                    {
+                        self.server_clock
+                            .fetch_min(t.timestamp_millis(), Ordering::Relaxed);
+                    }
                     if let Some(q) = header("x-restli-quota-remaining")
                         .and_then(|q| q.trim().parse::<i64>().ok())
                     {

@@ -47,6 +47,11 @@ impl<W: Write> Writer<W> {
         }
     }
 
+    /// The protocol this writer speaks.
+    pub(crate) fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
     fn line(&mut self, v: &Value) -> Result<()> {
         serde_json::to_writer(&mut self.out, v).map_err(|e| Error::from_output(e.into()))?;
         self.out.write_all(b"\n").map_err(Error::from_output)

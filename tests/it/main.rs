@@ -12,3 +12,4 @@ mod harness;
 mod layers;
 mod protocols;
 mod reliability;
+mod state;
