@@ -31,7 +31,9 @@ pub struct Secret(String);
 impl Secret {
     /// Wraps a value.
     pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
+        let value = value.into();
+        crate::scrub::register(&value);
+        Secret(value)
     }
     /// The value, for the one place that must send it (an HTTP header or form).
     pub fn expose(&self) -> &str {
@@ -55,7 +57,7 @@ impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         // The value never reaches an error message: a wrong type says only "a string".
         match Value::deserialize(d)? {
-            Value::String(s) => Ok(Secret(s)),
+            Value::String(s) => Ok(Secret::new(s)),
             _ => Err(serde::de::Error::custom("expected a string")),
         }
     }
@@ -331,14 +333,17 @@ pub fn clean_token(raw: &str) -> (String, TokenFixes) {
     loop {
         let before = s;
         for q in ['"', '\''] {
-            if s.len() >= 2 && s.starts_with(q) && s.ends_with(q) {
-                s = s[1..s.len() - 1].trim();
+            if let Some(inner) = s.strip_prefix(q).and_then(|t| t.strip_suffix(q)) {
+                s = inner.trim();
                 fixes.removed_quotes = true;
             }
         }
-        if s.len() > 7 && s[..7].eq_ignore_ascii_case("bearer ") {
-            s = s[7..].trim();
-            fixes.removed_bearer = true;
+        // `get` and not slicing: byte 7 of a pasted token may fall inside a character.
+        if let (Some(head), Some(tail)) = (s.get(..7), s.get(7..)) {
+            if head.eq_ignore_ascii_case("bearer ") && !tail.trim().is_empty() {
+                s = tail.trim();
+                fixes.removed_bearer = true;
+            }
         }
         if s == before {
             break;
@@ -392,15 +397,10 @@ pub fn secret_strings(v: &Value) -> Vec<String> {
     out
 }
 
-/// Replaces every occurrence of the given secrets in `text` with `**REDACTED**`.
+/// Removes the given secrets (and every registered one) from `text`, in all the forms
+/// [`crate::scrub`] knows.
 pub fn scrub(text: &str, secrets: &[String]) -> String {
-    let mut out = text.to_string();
-    for s in secrets {
-        if !s.is_empty() {
-            out = out.replace(s.as_str(), "**REDACTED**");
-        }
-    }
-    out
+    crate::scrub::scrub_with(text, secrets)
 }
 
 impl Config {
@@ -440,11 +440,11 @@ impl Config {
     }
 
     fn clean_secrets(&mut self) {
-        let fix = |s: &mut Secret| *s = Secret(clean_token(s.expose()).0);
+        let fix = |s: &mut Secret| *s = Secret::new(clean_token(s.expose()).0);
         match &mut self.credentials {
             Credentials::AccessToken { access_token } => {
                 let (cleaned, fixes) = clean_token(access_token.expose());
-                *access_token = Secret(cleaned);
+                *access_token = Secret::new(cleaned);
                 self.token_fixes = fixes;
             }
             Credentials::OAuth2 {
@@ -492,7 +492,7 @@ impl Config {
             .map_or((v.as_str(), None), |(m, r)| (m, Some(r)));
         let month_ok = month.len() == 6
             && month.bytes().all(|b| b.is_ascii_digit())
-            && matches!(month[4..].parse::<u32>(), Ok(1..=12));
+            && matches!(month.get(4..).map(str::parse::<u32>), Some(Ok(1..=12)));
         if !month_ok || rev.is_some_and(|r| r.len() != 2 || !r.bytes().all(|b| b.is_ascii_digit()))
         {
             return bad(
@@ -624,6 +624,11 @@ mod tests {
         assert_eq!(t, "AQX123456");
         assert!(f.removed_bearer && f.removed_quotes && f.removed_whitespace);
         assert_eq!(clean_token("AQX1").1, TokenFixes::default());
+        // Non-ASCII where byte 7 falls inside a character used to panic (and print the token).
+        for raw in ["Beareré xyz", "éééééé", "\"Bearer ñandú€\"", "bearer\u{a0}tok", "'ü'"] {
+            let _ = clean_token(raw);
+        }
+        assert_eq!(clean_token("\"Bearer ñandú€\"").0, "ñandú€");
         assert!(clean_token("bearer  abc")
             .1
             .describe()

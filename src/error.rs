@@ -61,6 +61,12 @@ pub enum Error {
     /// A bug in the connector.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The platform cancelled the sync (SIGTERM) or the user pressed Ctrl-C (SIGINT).
+    #[error("The sync was interrupted by {signal} before it finished. Every STATE already emitted is complete; the next sync resumes from the last one.")]
+    Interrupted {
+        signal: &'static str,
+        exit_code: i32,
+    },
     /// Work stopped because another part of the sync hit a fatal error.
     #[error("cancelled after an earlier failure")]
     Cancelled,
@@ -72,7 +78,9 @@ impl Error {
         match self {
             Error::Config(_) => FailureType::Config,
             Error::Api { failure, .. } => *failure,
-            Error::QuotaExhausted { .. } | Error::Transient(_) => FailureType::Transient,
+            Error::QuotaExhausted { .. } | Error::Transient(_) | Error::Interrupted { .. } => {
+                FailureType::Transient
+            }
             Error::Decode { .. }
             | Error::Output(_)
             | Error::Internal(_)

@@ -15,7 +15,11 @@
 //! - `engine`: the one read loop: partitions × windows × pages → records → checkpoints
 //! - `check`: token diagnosis for `check`
 //! - `protocol`: the only writer of stdout (Airbyte and Singer messages)
-#![deny(clippy::unwrap_used, clippy::expect_used)]
+//! - `signals`: SIGTERM/SIGINT (how a sync is cancelled) and a closed stdout
+//! - `scrub`: the one secret scrubber every quoted request, response and log line passes
+// string_slice: byte-range slicing of text panics inside a multi-byte character (a pasted
+// token with one non-ASCII character did exactly that); use `get`, `split_once` and friends.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
 
 pub mod catalog;
 pub mod check;
@@ -25,6 +29,8 @@ pub mod engine;
 pub mod error;
 pub mod linkedin;
 pub mod protocol;
+pub mod scrub;
+pub mod signals;
 pub mod spec;
 pub mod state;
 pub mod streams;
@@ -85,9 +91,21 @@ pub async fn run<W: Write>(cmd: Command, out: W) -> i32 {
         }
     };
     let mut writer = Writer::new(out, protocol_of(&cmd), now);
-    let result = execute(cmd, &mut writer, now).await;
+    // A cancelled sync (SIGTERM/SIGINT) drops the work at its next await: every message
+    // is written by synchronous calls between awaits, so no line is cut, and every STATE
+    // already written was flushed with it.
+    let interrupted = signals::interrupted();
+    let result = tokio::select! {
+        r = execute(cmd, &mut writer, now) => r,
+        i = interrupted => Err(Error::Interrupted { signal: i.name, exit_code: i.exit_code }),
+    };
     let code = match result {
         Ok(code) => code,
+        Err(e @ Error::Interrupted { exit_code, .. }) => {
+            tracing::warn!(error = %e, "Interrupted");
+            let _ = writer.trace_error(&e, None, Utc::now().timestamp_millis());
+            exit_code
+        }
         Err(Error::BrokenPipe) => 0,
         Err(e) => {
             tracing::error!(failure_type = e.failure_type().as_str(), error = %e, "Failed");

@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 
 use super::restli::encode;
 use super::retry::{classify, Action, ApiErrorBody, Outcome, RetryPolicy, Transport};
-use crate::config::{scrub, Config, Credentials, Secret};
+use crate::config::{Config, Credentials, Secret};
 use crate::error::{Error, FailureType, Result};
 
 /// OAuth client credentials and refresh token.
@@ -105,10 +105,10 @@ async fn post_form(http: &reqwest::Client, url: &str, form: String) -> Result<(u
         .send()
         .await
         .map_err(|e| {
-            Error::Transient(format!(
+            Error::Transient(crate::scrub::scrub(&format!(
                 "cannot reach LinkedIn's OAuth endpoint {url}: {}",
                 e.without_url()
-            ))
+            )))
         })?;
     let status = resp.status().as_u16();
     let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
@@ -148,11 +148,11 @@ impl Client {
         let mut secrets: Vec<String> = vec![token.expose().to_string()];
         if let Some(o) = &oauth {
             secrets.extend([
+                o.client_id.expose().to_string(),
                 o.client_secret.expose().to_string(),
                 o.refresh_token.expose().to_string(),
             ]);
         }
-        secrets.retain(|s| s.len() >= 4);
         Ok(Client {
             http: http_client(Duration::from_secs(config.request_timeout_secs))?,
             base: config.api_base_url.trim_end_matches('/').to_string(),
@@ -200,12 +200,7 @@ impl Client {
     }
 
     fn scrubbed(&self, text: &str) -> String {
-        let mut secrets = self.secrets.clone();
-        if let Ok(t) = self.token.read() {
-            secrets.push(t.expose().to_string());
-        }
-        secrets.retain(|s| s.len() >= 4);
-        scrub(text, &secrets)
+        crate::scrub::scrub_with(text, &self.secrets)
     }
 
     /// Mints an access token from the refresh token, when OAuth is configured and no
@@ -276,7 +271,7 @@ impl Client {
                 Ok(info)
             }
             (status, _) => {
-                let code = parsed.error.unwrap_or_else(|| format!("HTTP {status}"));
+                let code = self.scrubbed(&parsed.error.unwrap_or_else(|| format!("HTTP {status}")));
                 let why = self.scrubbed(&parsed.error_description.unwrap_or_default());
                 let advice = match code.as_str() {
                     "invalid_grant" => "the refresh token is invalid, expired (they last 365 days) or revoked: authorise the app again to get a new refresh token",
@@ -377,11 +372,11 @@ impl Client {
                 }
                 Action::Retry { after, reason } => {
                     let Some(backoff_delay) = backoff.next() else {
-                        let detail = if status == 0 || status == 200 {
-                            self.scrubbed(&last_error)
+                        let detail = self.scrubbed(&if status == 0 || status == 200 {
+                            last_error
                         } else {
                             api_message(status, body)
-                        };
+                        });
                         return Err(if status == 429 {
                             self.quota_error(endpoint)
                         } else if status == 200 {
