@@ -56,7 +56,8 @@ fn explain(e: &Error, config: &Config) -> String {
         Error::Api { status: 403, .. } => format!(
             "LinkedIn refused to list the pages this member administers: the token lacks the Community Management scopes. {e}"
         ),
-        Error::Transient(m) if m.contains("cannot reach") || m.contains("Connect") || m.contains("connect") => {
+        // Only a failure to connect is "cannot reach"; a body cut off mid-way reached it.
+        Error::Transient(m) if m.contains("cannot reach") || m.contains("cannot connect") => {
             format!("Cannot reach the LinkedIn API at {}: {m}", config.api_base_url)
         }
         other => other.to_string(),

@@ -349,7 +349,8 @@ pub async fn read<W: Write>(
                                 tracing::error!(stream = sel.def.name, organization = partition.as_str(), error = %e, "Stream partition failed");
                                 let fatal = matches!(e, Error::QuotaExhausted { .. })
                                     || matches!(&e, Error::Api { status: 401, .. })
-                                    || matches!(e, Error::Output(_) | Error::BrokenPipe);
+                                    || matches!(e, Error::Output(_) | Error::BrokenPipe)
+                                    || matches!(e, Error::ApiUnavailable(_));
                                 if fatal {
                                     shared.cancel.store(true, Ordering::SeqCst);
                                 }

@@ -46,6 +46,10 @@ pub enum Error {
     /// The daily request quota is used up; resumable from the last STATE.
     #[error("LinkedIn's daily request quota is exhausted ({endpoint}). Everything read so far is checkpointed; the quota resets at midnight UTC ({reset}), and the next sync resumes from the last state.")]
     QuotaExhausted { endpoint: String, reset: String },
+    /// The API host failed a run of requests in a row (see `linkedin::breaker`): the whole
+    /// sync stops with this one error.
+    #[error("{0}")]
+    ApiUnavailable(String),
     /// Network failures or 5xx that outlasted the retry budget.
     #[error("{0}")]
     Transient(String),
@@ -78,9 +82,10 @@ impl Error {
         match self {
             Error::Config(_) => FailureType::Config,
             Error::Api { failure, .. } => *failure,
-            Error::QuotaExhausted { .. } | Error::Transient(_) | Error::Interrupted { .. } => {
-                FailureType::Transient
-            }
+            Error::QuotaExhausted { .. }
+            | Error::Transient(_)
+            | Error::ApiUnavailable(_)
+            | Error::Interrupted { .. } => FailureType::Transient,
             Error::Decode { .. }
             | Error::Output(_)
             | Error::Internal(_)

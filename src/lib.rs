@@ -46,6 +46,9 @@ use config::Config;
 use error::{Error, Result};
 use protocol::{Protocol, Writer};
 
+/// The longest a `check` may take.
+pub const CHECK_DEADLINE: std::time::Duration = std::time::Duration::from_secs(25);
+
 /// The environment variable that freezes the connector's clock (tests and golden files).
 pub const NOW_ENV: &str = "SOURCE_LINKEDIN_PAGES_NOW";
 
@@ -60,12 +63,32 @@ pub fn now() -> Result<DateTime<Utc>> {
 }
 
 fn read_file(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| {
+    let text = std::fs::read_to_string(path).map_err(|e| {
         Error::config(
             &path.display().to_string(),
             format!("cannot read the file: {e}"),
         )
-    })
+    })?;
+    // Windows editors save "UTF-8 with BOM"; JSON forbids it (RFC 8259 §8.1) but allows a
+    // parser to ignore it, which is kinder than "not valid JSON" at column 1.
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => {
+            tracing::warn!(
+                "{}: the file starts with a UTF-8 byte order mark (BOM); it was ignored. Save the file as UTF-8 without BOM to silence this warning.",
+                path.display()
+            );
+            Ok(rest.to_string())
+        }
+        None => Ok(text),
+    }
+}
+
+/// Writes the config's warnings (unknown keys) where the platform shows them.
+fn log_config_warnings<W: Write>(writer: &mut Writer<W>, config: &Config) -> Result<()> {
+    for w in &config.warnings {
+        writer.log("WARN", w)?;
+    }
+    Ok(())
 }
 
 fn load_config(path: &Path) -> Result<Config> {
@@ -179,9 +202,22 @@ async fn execute<W: Write>(
                     return Ok(0);
                 }
             };
+            log_config_warnings(writer, &config)?;
             let client = linkedin::client::Client::new(&config)?;
-            let d = check::diagnose(&config, &client).await;
-            writer.connection_status(d.ok, &d.message)?;
+            // `check` answers within CHECK_DEADLINE whatever the API does (a tarpit accepts
+            // connections and never answers; the platform's check would hang on it).
+            let (ok, message) =
+                match tokio::time::timeout(CHECK_DEADLINE, check::diagnose(&config, &client))
+                    .await
+                {
+                    Ok(d) => (d.ok, d.message),
+                    Err(_) => (false, format!(
+                        "Cannot reach the LinkedIn API at {}: no usable answer within {} s. Check the network, any proxy and api_base_url.",
+                        config.api_base_url,
+                        CHECK_DEADLINE.as_secs()
+                    )),
+                };
+            writer.connection_status(ok, &message)?;
             Ok(0)
         }
         Command::Discover { config, protocol } => {
@@ -200,6 +236,7 @@ async fn execute<W: Write>(
             ..
         } => {
             let config = load_config(&config)?;
+            log_config_warnings(writer, &config)?;
             let selected = catalog::parse_configured(
                 &catalog_path.display().to_string(),
                 &read_file(&catalog_path)?,
@@ -220,11 +257,20 @@ async fn execute<W: Write>(
             let client = linkedin::client::Client::new(&config)?;
             let report = engine::read(&config, &client, &selected, state, writer, now).await?;
             let now_ms = now.timestamp_millis();
-            for (stream, e) in &report.failures {
+            // A dead API is one error for the sync, not one per stream it stopped.
+            let mut failures = report.failures;
+            if let Some(i) = failures
+                .iter()
+                .position(|(_, e)| matches!(e, Error::ApiUnavailable(_)))
+            {
+                let (_, dead) = failures.swap_remove(i);
+                failures = vec![("*".to_string(), dead)];
+            }
+            for (stream, e) in &failures {
                 writer.trace_error(e, (stream != "*").then_some(stream.as_str()), now_ms)?;
             }
             writer.flush()?;
-            Ok(if report.failures.is_empty() { 0 } else { 1 })
+            Ok(if failures.is_empty() { 0 } else { 1 })
         }
     }
 }

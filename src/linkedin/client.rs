@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tokio::sync::Semaphore;
 
+use super::breaker::Breaker;
 use super::restli::encode;
 use super::retry::{classify, Action, ApiErrorBody, Outcome, RetryPolicy, Transport};
 use crate::config::{Config, Credentials, Secret};
@@ -49,7 +50,14 @@ pub struct Client {
     /// Set by the first daily-quota 429: no request is sent after it.
     quota_exhausted: AtomicBool,
     secrets: Vec<String>,
+    /// Opens after a run of failures from the API host, across all units.
+    breaker: Breaker,
 }
+
+/// The most a response body may hold. LinkedIn's largest page (100 posts or comments with
+/// long texts) is a few megabytes; a body beyond this is a proxy or server gone wrong, and
+/// reading on would only grow memory.
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 /// What LinkedIn's token introspection says (timestamps in seconds).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -116,10 +124,16 @@ async fn post_form(http: &reqwest::Client, url: &str, form: String) -> Result<(u
 }
 
 /// Builds the reqwest client shared by the API and OAuth calls.
+///
+/// `timeout` bounds the silence: waiting for the response headers, or between two reads of
+/// the body (a tarpit that accepts and never answers fails after it). The whole exchange
+/// may take six times that, so a large page on a slow line still arrives while a server
+/// that drips bytes forever does not hold a request.
 fn http_client(timeout: Duration) -> Result<reqwest::Client> {
     reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(Duration::from_secs(20))
+        .read_timeout(timeout)
+        .timeout(timeout.saturating_mul(6))
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
         .pool_idle_timeout(Duration::from_secs(60))
         .user_agent(concat!("source-linkedin-pages/", env!("CARGO_PKG_VERSION")))
         .build()
@@ -169,6 +183,14 @@ impl Client {
             quota_remaining: AtomicI64::new(-1),
             quota_exhausted: AtomicBool::new(false),
             secrets,
+            breaker: Breaker::new(
+                reqwest::Url::parse(&config.api_base_url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_string))
+                    .unwrap_or_else(|| config.api_base_url.clone()),
+                super::breaker::DEFAULT_THRESHOLD,
+                super::breaker::DEFAULT_WINDOW,
+            ),
         })
     }
 
@@ -317,10 +339,14 @@ impl Client {
         }
         self.ensure_token().await?;
         let url = format!("{}/{}", self.base, path_and_query);
-        let mut backoff = self.policy.backoff();
+        let mut budget = self.policy.budget();
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            if let Some(why) = self.breaker.open_reason() {
+                return Err(Error::ApiUnavailable(why));
+            }
+            let sent_at = std::time::Instant::now();
             let sent = {
                 let _permit = self
                     .limiter
@@ -333,6 +359,23 @@ impl Client {
                 }
                 self.send_once(&url, finder).await
             };
+            let alive = match &sent {
+                Ok((status, _, _)) => *status < 500,
+                Err((Transport::TooLarge, _)) => true,
+                Err(_) => false,
+            };
+            if alive {
+                self.breaker.success();
+            } else {
+                let why = match &sent {
+                    Ok((status, _, _)) => format!("HTTP {status}"),
+                    Err((_, e)) => self.scrubbed(e),
+                };
+                if let Some(open) = self.breaker.failure(sent_at, &why) {
+                    tracing::error!(endpoint, "{open}");
+                    return Err(Error::ApiUnavailable(open));
+                }
+            }
             let (action, status, body, last_error) = match &sent {
                 Ok((status, headers, body)) => {
                     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -371,14 +414,19 @@ impl Client {
                     ))
                 }
                 Action::Retry { after, reason } => {
-                    let Some(backoff_delay) = backoff.next() else {
+                    let Some(wait) = budget.next_wait(after) else {
                         let detail = self.scrubbed(&if status == 0 || status == 200 {
                             last_error
                         } else {
                             api_message(status, body)
                         });
+                        let slept = budget.total_slept().as_secs();
                         return Err(if status == 429 {
-                            self.quota_error(endpoint)
+                            // Short-term throttling (the daily quota was classified as
+                            // DailyQuota above): only this request's stream stops.
+                            Error::Transient(format!(
+                                "{endpoint}: LinkedIn kept throttling this request (429) through {attempt} attempts and {slept} s of waiting: {detail}. This is short-term throttling, not the daily quota; the stream stops here and the next sync resumes it from the last state."
+                            ))
                         } else if status == 200 {
                             Error::Decode {
                                 stream: endpoint.into(),
@@ -386,13 +434,14 @@ impl Client {
                             }
                         } else {
                             Error::Transient(format!(
-                                "{endpoint}: giving up after {attempt} attempts ({reason}): {detail}"
+                                "{endpoint}: giving up after {attempt} attempts and {slept} s of waiting ({reason}): {detail}"
                             ))
                         });
                     };
-                    let wait = after.map_or(backoff_delay, |a| a.min(self.policy.max_delay));
                     tracing::warn!(endpoint, attempt, wait_ms = wait.as_millis() as u64, status, reason = %reason, "Retrying request");
+                    let before = std::time::Instant::now();
                     tokio::time::sleep(wait).await;
+                    budget.slept(before.elapsed());
                 }
                 Action::RefreshToken => {
                     if self.oauth.is_some() && !self.refreshed.swap(true, Ordering::SeqCst) {
@@ -406,6 +455,12 @@ impl Client {
                     return Err(self.api_error(endpoint, status, body));
                 }
                 Action::DailyQuota => return Err(self.quota_error(endpoint)),
+                Action::Fail(_) if status == 0 => {
+                    return Err(Error::Decode {
+                        stream: endpoint.into(),
+                        detail: self.scrubbed(&last_error),
+                    })
+                }
                 Action::Fail(_) => return Err(self.api_error(endpoint, status, body)),
             }
         }
@@ -441,24 +496,19 @@ impl Client {
             req = req.header("X-RestLi-Method", "FINDER");
         }
         let resp = req.send().await.map_err(|e| {
-            let kind = if e.is_timeout() {
-                Transport::Timeout
+            let (kind, what) = if e.is_connect() {
+                (Transport::Connect, "cannot connect")
+            } else if e.is_timeout() {
+                (Transport::Timeout, "no answer in time")
             } else {
-                Transport::Connect
+                (Transport::Connect, "the request failed before an answer")
             };
-            (kind, e.without_url().to_string())
+            (kind, format!("{what}: {}", error_chain(&e.without_url())))
         })?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.bytes().await.map_err(|e| {
-            let kind = if e.is_timeout() {
-                Transport::Timeout
-            } else {
-                Transport::Body
-            };
-            (kind, format!("the response broke off: {}", e.without_url()))
-        })?;
-        Ok((status, headers, body.to_vec()))
+        let body = read_capped(resp, MAX_BODY_BYTES).await?;
+        Ok((status, headers, body))
     }
 
     fn quota_error(&self, endpoint: &str) -> Error {
@@ -502,6 +552,64 @@ impl Client {
                 401 | 403 | 404 | 426 => FailureType::Config,
                 _ => FailureType::System,
             },
+        }
+    }
+}
+
+/// An error and its causes on one line ("error sending request" alone says nothing).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// Reads a body of at most `cap` bytes; a longer one fails as `TooLarge` as soon as the
+/// cap is passed (an announced length beyond it fails before reading anything).
+async fn read_capped(
+    mut resp: reqwest::Response,
+    cap: usize,
+) -> std::result::Result<Vec<u8>, (Transport, String)> {
+    let too_large = || {
+        (
+            Transport::TooLarge,
+            format!("the response is larger than {} MiB, far beyond any page LinkedIn sends; a proxy or the server is misbehaving", cap / (1024 * 1024)),
+        )
+    };
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0).min(1 << 20) as usize);
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > cap {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => {
+                let kind = if e.is_timeout() {
+                    Transport::Timeout
+                } else {
+                    Transport::Body
+                };
+                // Headers arrived, so the server was reached: a cut-off body is not a
+                // failure to connect.
+                return Err((
+                    kind,
+                    format!(
+                        "the connection broke off after {} bytes of the response body: {}",
+                        body.len(),
+                        error_chain(&e.without_url())
+                    ),
+                ));
+            }
         }
     }
 }

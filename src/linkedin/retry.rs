@@ -1,10 +1,24 @@
 //! What to do with a response: a pure classifier `(status, headers, body) -> Action` and a
-//! bounded backoff policy built on `backon` (the `backoff` crate is unmaintained,
-//! RUSTSEC-2025-0012). The classifier is table-tested; the policy never waits forever.
+//! bounded backoff policy. The classifier is table-tested; the policy never waits forever.
+//!
+//! Rate limits, per LinkedIn
+//! (<https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/rate-limits>):
+//! limits are per day per application and per member, "reset at midnight UTC every day",
+//! and "in rare cases, LinkedIn may also return a 429 response as part of infrastructure
+//! protection. API service will return to normal automatically". The page documents no
+//! body or header that tells the two apart; LinkedIn's daily-limit answer says so in its
+//! message ("... throttle limit for calls to this resource is reached for the day"). So
+//! only a 429 whose message speaks of the day (or that reports zero requests left in
+//! `X-Restli-Quota-Remaining`) is the daily quota, which stops every request until
+//! midnight; any other 429 is short-term throttling, retried, and after the retry budget a
+//! transient error for that request's stream only.
+//!
+//! Waits use "full jitter" (a uniformly random wait between zero and the exponential
+//! ceiling `min_delay · 2^n`, capped at `max_delay`), drawn from `fastrand`'s randomly
+//! seeded generator, so concurrent requests and separate runs never retry in lockstep.
 
 use std::time::Duration;
 
-use backon::{BackoffBuilder, ExponentialBuilder};
 use serde::Deserialize;
 
 use crate::error::FailureType;
@@ -36,11 +50,11 @@ pub enum Outcome<'a> {
         quota_remaining: Option<&'a str>,
         body: &'a [u8],
     },
-    /// The connection failed, timed out, or the body was cut short or not JSON.
+    /// The connection failed, timed out, or the body was cut short, too large or not JSON.
     Transport(Transport),
 }
 
-/// Kinds of transport failure, all retryable.
+/// Kinds of transport failure, all retryable but `TooLarge`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {
     Timeout,
@@ -49,6 +63,8 @@ pub enum Transport {
     Body,
     /// A 2xx whose body is not the JSON LinkedIn documents.
     Decode,
+    /// The body exceeded the size cap: not retried (it would only be read again).
+    TooLarge,
 }
 
 /// What the client does next.
@@ -77,6 +93,7 @@ pub fn parse_retry_after(v: &str) -> Option<Duration> {
 /// The pure classifier.
 pub fn classify(outcome: Outcome<'_>) -> Action {
     let (status, retry_after, quota_remaining, body) = match outcome {
+        Outcome::Transport(Transport::TooLarge) => return Action::Fail(FailureType::System),
         Outcome::Transport(t) => {
             return Action::Retry {
                 after: None,
@@ -132,7 +149,7 @@ pub fn classify(outcome: Outcome<'_>) -> Action {
 }
 
 /// A bounded retry policy: at most `max_retries` waits, each at most `max_delay`, all
-/// together at most `max_total`.
+/// together (including waits a server asked for with `Retry-After`) at most `max_total`.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     pub max_retries: u32,
@@ -152,15 +169,57 @@ impl RetryPolicy {
         }
     }
 
-    /// Full-jitter exponential delays; `None` when the budget is spent.
-    pub fn backoff(&self) -> impl Iterator<Item = Duration> {
-        ExponentialBuilder::default()
-            .with_min_delay(self.min_delay)
-            .with_max_delay(self.max_delay)
-            .with_max_times(self.max_retries as usize)
-            .with_total_delay(Some(self.max_total))
-            .with_jitter()
-            .build()
+    /// The waits of one request's retries.
+    pub fn budget(&self) -> RetryBudget {
+        RetryBudget {
+            policy: self.clone(),
+            retries: 0,
+            slept: Duration::ZERO,
+        }
+    }
+}
+
+/// One request's retry budget: counts the retries made and the time actually slept.
+#[derive(Debug, Clone)]
+pub struct RetryBudget {
+    policy: RetryPolicy,
+    retries: u32,
+    slept: Duration,
+}
+
+impl RetryBudget {
+    /// The wait before the next retry (the server's `Retry-After` if it gave one, capped at
+    /// `max_delay`, else full jitter), or `None` when the retries or the time are spent.
+    pub fn next_wait(&mut self, server_asked: Option<Duration>) -> Option<Duration> {
+        if self.retries >= self.policy.max_retries {
+            return None;
+        }
+        let wait = match server_asked {
+            Some(w) => w.min(self.policy.max_delay),
+            None => {
+                let ceiling = self
+                    .policy
+                    .min_delay
+                    .saturating_mul(1u32 << self.retries.min(20))
+                    .min(self.policy.max_delay);
+                ceiling.mul_f64(fastrand::f64())
+            }
+        };
+        if self.slept + wait > self.policy.max_total {
+            return None;
+        }
+        self.retries += 1;
+        Some(wait)
+    }
+
+    /// Records a wait as slept (the caller measures it: a sleep can overrun).
+    pub fn slept(&mut self, d: Duration) {
+        self.slept += d;
+    }
+
+    /// The time slept so far.
+    pub fn total_slept(&self) -> Duration {
+        self.slept
     }
 }
 
@@ -264,19 +323,57 @@ mod tests {
     }
 
     #[test]
-    fn policy_is_bounded() {
+    fn policy_is_bounded_and_counts_server_waits() {
         let p = RetryPolicy {
             max_retries: 5,
             min_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(40),
             max_total: Duration::from_secs(10),
         };
-        let delays: Vec<Duration> = p.backoff().collect();
-        assert_eq!(delays.len(), 5);
+        let mut b = p.budget();
+        let mut waits = Vec::new();
+        while let Some(w) = b.next_wait(None) {
+            b.slept(w);
+            waits.push(w);
+        }
+        assert_eq!(waits.len(), 5);
         assert!(
-            delays.iter().all(|d| *d <= Duration::from_millis(80)),
-            "{delays:?}"
+            waits.iter().all(|d| *d <= Duration::from_millis(40)),
+            "{waits:?}"
         );
-        assert_eq!(RetryPolicy::new(0).backoff().count(), 0);
+        assert!(RetryPolicy::new(0).budget().next_wait(None).is_none());
+        // Retry-After waits count against the time budget: 3 × 60 s fit in 200 s, a
+        // fourth does not, although retries are left.
+        let p = RetryPolicy {
+            max_total: Duration::from_secs(200),
+            ..RetryPolicy::new(10)
+        };
+        let mut b = p.budget();
+        let mut n = 0;
+        while let Some(w) = b.next_wait(Some(Duration::from_secs(600))) {
+            assert_eq!(w, Duration::from_secs(60), "capped at max_delay");
+            b.slept(w);
+            n += 1;
+        }
+        assert_eq!(n, 3);
+        assert_eq!(b.total_slept(), Duration::from_secs(180));
+    }
+
+    #[test]
+    fn jitter_is_random() {
+        // The same policy must not give the same waits twice (the bug: a fixed sequence
+        // 1480, 3896, 6115, 12942 ms in every run). 5 waits from ranges of 1-16 s collide
+        // by chance with probability far below 1e-12.
+        let p = RetryPolicy::new(5);
+        let seq = || {
+            let mut b = p.budget();
+            std::iter::from_fn(|| b.next_wait(None)).collect::<Vec<_>>()
+        };
+        let (a, b) = (seq(), seq());
+        assert_eq!(a.len(), 5);
+        assert_ne!(a, b);
+        for (i, w) in a.iter().enumerate() {
+            assert!(*w <= Duration::from_secs(1 << i), "wait {i}: {w:?}");
+        }
     }
 }
