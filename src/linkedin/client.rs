@@ -425,7 +425,8 @@ impl Client {
                             // Short-term throttling (the daily quota was classified as
                             // DailyQuota above): only this request's stream stops.
                             Error::Transient(format!(
-                                "{endpoint}: LinkedIn kept throttling this request (429) through {attempt} attempts and {slept} s of waiting: {detail}. This is short-term throttling, not the daily quota; the stream stops here and the next sync resumes it from the last state."
+                                "{endpoint}: LinkedIn kept throttling this request (429) through {attempt} attempts and {slept} s of waiting: {}. This is short-term throttling, not the daily quota; the stream stops here and the next sync resumes it from the last state.",
+                                detail.trim_end_matches('.')
                             ))
                         } else if status == 200 {
                             Error::Decode {
@@ -501,7 +502,11 @@ impl Client {
             } else if e.is_timeout() {
                 (Transport::Timeout, "no answer in time")
             } else {
-                (Transport::Connect, "the request failed before an answer")
+                // Connected, then the connection closed or reset before a whole answer.
+                (
+                    Transport::Body,
+                    "the connection broke off before the answer was complete",
+                )
             };
             (kind, format!("{what}: {}", error_chain(&e.without_url())))
         })?;
