@@ -13,7 +13,12 @@ use std::time::{Duration, Instant};
 use linkedin_mock::Scenario;
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_source-linkedin-pages");
+/// The binary under test; `FAIL_WELL_BIN` points the tests at another build (e.g. the
+/// code before these fixes, to see each test fail there).
+fn bin() -> String {
+    std::env::var("FAIL_WELL_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_source-linkedin-pages").to_string())
+}
 const MOCK_NOW_MS: i64 = 1_795_132_800_000; // 2026-11-20T00:00:00Z
 const CONNECTOR_NOW: &str = "2026-11-20T10:00:00Z";
 
@@ -120,7 +125,7 @@ fn posts_catalog(dir: &Path) -> PathBuf {
 }
 
 fn command(args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
+    let mut cmd = Command::new(bin());
     cmd.args(args)
         .env("SOURCE_LINKEDIN_PAGES_NOW", CONNECTOR_NOW)
         .env_remove("RUST_LOG")
@@ -361,7 +366,7 @@ fn a_full_stderr_does_not_stop_the_sync_but_a_closed_stdout_fails() {
     let out = Command::new("sh")
         .arg("-c")
         .arg(r#"exec "$0" "$@" >&-"#)
-        .arg(BIN)
+        .arg(bin())
         .args(read_args(&cfg, &cat))
         .env("SOURCE_LINKEDIN_PAGES_NOW", CONNECTOR_NOW)
         .output()
@@ -376,7 +381,7 @@ fn a_full_stderr_does_not_stop_the_sync_but_a_closed_stdout_fails() {
     let out = Command::new("sh")
         .arg("-c")
         .arg(r#"exec "$0" "$@" >/dev/null"#)
-        .arg(BIN)
+        .arg(bin())
         .args(read_args(&cfg, &cat))
         .env("SOURCE_LINKEDIN_PAGES_NOW", CONNECTOR_NOW)
         .output()
