@@ -117,7 +117,20 @@ pub async fn run<W: Write>(cmd: Command, out: W) -> i32 {
     // A cancelled sync (SIGTERM/SIGINT) drops the work at its next await: every message
     // is written by synchronous calls between awaits, so no line is cut, and every STATE
     // already written was flushed with it.
-    let interrupted = signals::interrupted();
+    // Only the commands that talk to LinkedIn watch for signals: `check-token` blocks on
+    // stdin, where a watched Ctrl-C could not stop it, so it keeps the default.
+    let watch = matches!(
+        cmd,
+        Command::Read { .. } | Command::Check { .. } | Command::Discover { .. }
+    );
+    // Installed now, before any work, so a signal never meets the default action.
+    let watcher = watch.then(signals::interrupted);
+    let interrupted = async move {
+        match watcher {
+            Some(w) => w.await,
+            None => std::future::pending().await,
+        }
+    };
     let result = tokio::select! {
         r = execute(cmd, &mut writer, now) => r,
         i = interrupted => Err(Error::Interrupted { signal: i.name, exit_code: i.exit_code }),

@@ -32,19 +32,10 @@ impl Write for Stderr {
 /// pasted token) with a scrubbed one; write errors are ignored like every log line.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let payload = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        let place = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        let text = scrub(&format!(
-            "internal error (a bug in source-linkedin-pages){place}: {payload}\n"
-        ));
+        let text = source_linkedin_pages::scrub::panic_text(
+            info.payload(),
+            info.location().map(|l| (l.file(), l.line())),
+        );
         let _ = std::io::stderr().write_all(text.as_bytes());
     }));
 }

@@ -67,6 +67,22 @@ pub fn scrub_with(text: &str, extra: &[String]) -> String {
     scrub_needles(text, &needles)
 }
 
+/// The text a panic prints: the payload and where, scrubbed. (A panic payload has held a
+/// pasted token: the old paste clean-up panicked on byte-slicing and printed it.)
+pub fn panic_text(payload: &dyn std::any::Any, place: Option<(&str, u32)>) -> String {
+    let payload = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    let place = place
+        .map(|(file, line)| format!(" at {file}:{line}"))
+        .unwrap_or_default();
+    scrub(&format!(
+        "internal error (a bug in source-linkedin-pages){place}: {payload}\n"
+    ))
+}
+
 fn scrub_needles(text: &str, needles: &[String]) -> String {
     let mut out = text.to_string();
     for n in needles {
@@ -301,6 +317,25 @@ mod tests {
         let plain = "é Authorization: ñ";
         assert!(scrub(plain).starts_with("é Authorization: "));
         assert_eq!(scrub("no secrets here ✓"), "no secrets here ✓");
+    }
+
+    #[test]
+    fn panic_text_never_holds_a_secret() {
+        register("pänic-sécret+/=");
+        let payload: Box<dyn std::any::Any + Send> = Box::new(String::from(
+            "byte index 7 is not a char boundary in `Bearer pänic-sécret+/=`",
+        ));
+        let t = panic_text(payload.as_ref(), Some(("src/config.rs", 1)));
+        assert!(
+            !t.contains("pänic-sécret") && t.contains("src/config.rs:1"),
+            "{t}"
+        );
+        let caught = std::panic::catch_unwind(|| {
+            std::panic::panic_any("Authorization: Bearer unregistered-xyz")
+        })
+        .unwrap_err();
+        let t = panic_text(caught.as_ref(), None);
+        assert!(!t.contains("unregistered-xyz"), "{t}");
     }
 
     #[test]

@@ -119,7 +119,7 @@ async fn post_form(http: &reqwest::Client, url: &str, form: String) -> Result<(u
             )))
         })?;
     let status = resp.status().as_u16();
-    let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+    let body = read_capped(resp, MAX_BODY_BYTES).await.unwrap_or_default();
     Ok((status, body))
 }
 
