@@ -225,9 +225,10 @@ async fn execute<W: Write>(
                 {
                     Ok(d) => (d.ok, d.message),
                     Err(_) => (false, format!(
-                        "Cannot reach the LinkedIn API at {}: no usable answer within {} s. Check the network, any proxy and api_base_url.",
+                        "Cannot reach the LinkedIn API at {}: no usable answer within {} s{}. Check the network, any proxy and api_base_url.",
                         config.api_base_url,
-                        CHECK_DEADLINE.as_secs()
+                        CHECK_DEADLINE.as_secs(),
+                        client.last_failure().map(|w| format!(" (last: {w})")).unwrap_or_default()
                     )),
                 };
             writer.connection_status(ok, &message)?;

@@ -534,11 +534,19 @@ fn a_dead_api_fails_read_within_2_minutes_and_check_within_30_seconds() {
                 m.contains("Cannot reach") || m.contains("not answering"),
                 "{what}: {m}"
             );
+            let cause = if what.contains("refused") {
+                "cannot connect"
+            } else {
+                "no answer in time"
+            };
+            assert!(m.contains(cause), "{what}: {m}");
+            eprintln!("dead API: {what}: {m}");
         } else {
             assert_eq!(out.status.code(), Some(1), "{what}");
             let errs = trace_errors(&msgs);
             assert_eq!(errs.len(), 1, "{what}: one clear error, got {errs:?}");
             assert_eq!(errs[0]["failure_type"], "transient_error");
+            eprintln!("dead API: {what}: {}", errs[0]["message"]);
         }
     }
 }

@@ -51,7 +51,16 @@ impl Breaker {
         self.open.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// An attempt sent at `sent` got an answer: the API is alive.
+    /// The last failure of the current run of failures, if one is under way.
+    pub fn last_failure(&self) -> Option<String> {
+        self.run
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|r| r.last.clone())
+    }
+
+    /// An attempt got an answer: the API is alive.
     pub fn success(&self) {
         *self.run.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
@@ -107,6 +116,7 @@ mod tests {
             "{why}"
         );
         assert!(b.open_reason().is_some());
+        assert_eq!(b.last_failure().as_deref(), Some("connection refused"));
     }
 
     #[test]

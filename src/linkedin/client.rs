@@ -211,6 +211,11 @@ impl Client {
         (q >= 0).then_some(q)
     }
 
+    /// Why the requests of the current run of failures failed (for `check`'s deadline).
+    pub fn last_failure(&self) -> Option<String> {
+        self.breaker.last_failure()
+    }
+
     /// The API version in use.
     pub fn api_version(&self) -> &str {
         &self.version
