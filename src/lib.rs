@@ -15,7 +15,7 @@
 //! - `engine`: the one read loop: partitions × windows × pages → records → checkpoints
 //! - `check`: token diagnosis for `check`
 //! - `protocol`: the only writer of stdout (Airbyte and Singer messages)
-//! - `signals`: SIGTERM/SIGINT (how a sync is cancelled) and a closed stdout
+//! - `signals`: SIGTERM/SIGINT, how a sync is cancelled
 //! - `scrub`: the one secret scrubber every quoted request, response and log line passes
 // string_slice: byte-range slicing of text panics inside a multi-byte character (a pasted
 // token with one non-ASCII character did exactly that); use `get`, `split_once` and friends.

@@ -6,10 +6,30 @@
 //! not stop a sync; stdout is what matters), and a panic hook that never prints a secret.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Parser;
 use source_linkedin_pages::cli::Cli;
 use source_linkedin_pages::scrub::scrub;
+
+/// Whether descriptor 1 was closed when the process started (`>&-`), set before `main`.
+static STDOUT_CLOSED_AT_START: AtomicBool = AtomicBool::new(false);
+
+/// Runs from `.init_array`, before Rust's runtime start-up, which reopens a closed
+/// standard descriptor on /dev/null (library/std/src/sys/pal/unix/mod.rs,
+/// `sanitize_standard_fds`); after that a closed stdout is indistinguishable from a
+/// deliberate `>/dev/null` (Python's `subprocess.DEVNULL`, which the benchmarks use).
+/// glibc and musl both run `.init_array` before `main`.
+extern "C" fn note_closed_stdout() {
+    // SAFETY: fcntl(F_GETFD) only reads the descriptor table.
+    if unsafe { libc::fcntl(1, libc::F_GETFD) } == -1 {
+        STDOUT_CLOSED_AT_START.store(true, Ordering::Relaxed);
+    }
+}
+
+#[used]
+#[link_section = ".init_array"]
+static NOTE_CLOSED_STDOUT: extern "C" fn() = note_closed_stdout;
 
 /// stderr for tracing: each event is scrubbed, and a failed write is dropped silently.
 struct Stderr;
@@ -58,9 +78,10 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    if source_linkedin_pages::signals::stdout_was_closed() {
-        // Rust reopens a closed stdout on /dev/null before main, so without this check a
-        // `read >&-` would sync everything into nowhere and report success.
+    if STDOUT_CLOSED_AT_START.load(Ordering::Relaxed) {
+        // Rust reopened it on /dev/null, so without this check a `read >&-` would sync
+        // everything into nowhere and report success. (A reader that closes the pipe
+        // later is different: that EPIPE is a normal end, exit 0.)
         tracing::error!("stdout is closed: the protocol messages (records, state) have nowhere to go. Run the connector with stdout connected to the platform, a pipe or a file.");
         return std::process::ExitCode::from(1);
     }

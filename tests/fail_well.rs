@@ -387,6 +387,22 @@ fn a_full_stderr_does_not_stop_the_sync_but_a_closed_stdout_fails() {
         .output()
         .unwrap();
     assert!(out.status.success(), "read >/dev/null: {:?}", out.status);
+    // So does /dev/null opened read-write, as Python's subprocess.DEVNULL does (and as
+    // Rust itself reopens a closed stdout: the two must not be confused).
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+        .unwrap();
+    let out = command(&read_args(&cfg, &cat))
+        .stdout(Stdio::from(null))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "read with stdout O_RDWR /dev/null: {:?}",
+        out.status
+    );
 }
 
 // ------------------------------------------------------------------ 3. throttling
