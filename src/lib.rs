@@ -204,7 +204,8 @@ async fn execute<W: Write>(
                 colour,
             })
             .await;
-            writer.text(&report)?;
+            // The report quotes LinkedIn's answers: scrubbed like every other message.
+            writer.text(&scrub::scrub(&report))?;
             Ok(if ok { 0 } else { 1 })
         }
         Command::Check { config } => {
