@@ -6,10 +6,10 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::{client_settings, load_config, read_file};
+use super::{client_settings, load_config, log_config_warnings, read_file};
 use crate::catalog;
 use crate::engine;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::linkedin::client::Client;
 use crate::linkedin::orgs;
 use crate::protocol::Writer;
@@ -24,6 +24,7 @@ pub(super) async fn run<W: Write + Send>(
     now: DateTime<Utc>,
 ) -> Result<i32> {
     let config = load_config(config)?;
+    log_config_warnings(writer, &config)?;
     let selected = catalog::parse_configured(
         &catalog_path.display().to_string(),
         &read_file(catalog_path)?,
@@ -45,9 +46,18 @@ pub(super) async fn run<W: Write + Send>(
     let orgs = orgs::resolve(&config.organization_ids, &client).await?;
     let report = engine::read(&config, &client, orgs, &selected, state, writer, now).await?;
     let now_ms = now.timestamp_millis();
-    for (stream, e) in &report.failures {
+    // A dead API is one error for the sync, not one per stream it stopped.
+    let mut failures = report.failures;
+    if let Some(i) = failures
+        .iter()
+        .position(|(_, e)| matches!(e, Error::ApiUnavailable(_)))
+    {
+        let (_, dead) = failures.swap_remove(i);
+        failures = vec![(None, dead)];
+    }
+    for (stream, e) in &failures {
         writer.trace_error(e, stream.as_deref(), now_ms)?;
     }
     writer.flush()?;
-    Ok(if report.failures.is_empty() { 0 } else { 1 })
+    Ok(if failures.is_empty() { 0 } else { 1 })
 }
