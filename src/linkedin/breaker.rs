@@ -77,23 +77,48 @@ impl Breaker {
         r.failures += 1;
         r.since = r.since.min(sent);
         r.last = why.to_string();
-        let elapsed = r.since.elapsed();
-        let tripped = r.failures >= self.threshold || (r.failures >= 2 && elapsed >= self.window);
-        if tripped {
-            let reason = format!(
-                "LinkedIn's API at {} is not answering: {} requests in a row failed over {} s (last: {}). Stopping the sync instead of retrying every stream; everything checkpointed so far is kept. Check the network, any proxy and api_base_url, then run the sync again.",
-                self.host,
-                r.failures,
-                elapsed.as_secs(),
-                r.last
-            );
-            let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-            if open.is_none() {
-                *open = Some(reason);
-            }
-            return open.clone();
+        let tripped =
+            r.failures >= self.threshold || (r.failures >= 2 && r.since.elapsed() >= self.window);
+        tripped.then(|| self.open(r)).flatten()
+    }
+
+    /// When the current run of failures will have lasted `window`, if it has the two
+    /// failures that let the window open the breaker. A request waiting to retry wakes
+    /// then at the latest: otherwise a long backoff wait would stretch a dead API's run
+    /// far past the window before anyone tries again.
+    pub(crate) fn window_end(&self) -> Option<Instant> {
+        self.run
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .filter(|r| r.failures >= 2)
+            .map(|r| r.since + self.window)
+    }
+
+    /// Opens the breaker if the current run of failures has lasted `window` without a
+    /// single answer (no request succeeded since it began); returns the open reason.
+    pub(crate) fn check_window(&self) -> Option<String> {
+        let run = self.run.lock().unwrap_or_else(|p| p.into_inner());
+        let r = run.as_ref()?;
+        (r.failures >= 2 && r.since.elapsed() >= self.window)
+            .then(|| self.open(r))
+            .flatten()
+    }
+
+    /// Opens the breaker (once; the first reason stays) and returns its reason.
+    fn open(&self, r: &Run) -> Option<String> {
+        let reason = format!(
+            "LinkedIn's API at {} is not answering: {} requests in a row failed over {} s (last: {}). Stopping the sync instead of retrying every stream; everything checkpointed so far is kept. Check the network, any proxy and api_base_url, then run the sync again.",
+            self.host,
+            r.failures,
+            r.since.elapsed().as_secs(),
+            r.last
+        );
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if open.is_none() {
+            *open = Some(reason);
         }
-        None
+        open.clone()
     }
 }
 
@@ -126,5 +151,26 @@ mod tests {
         assert!(b.failure(t, "timeout").is_none());
         std::thread::sleep(Duration::from_millis(40));
         assert!(b.failure(Instant::now(), "timeout").is_some());
+    }
+
+    #[test]
+    fn a_run_that_lasts_the_window_opens_without_another_attempt() {
+        let b = Breaker::new("h", 100, Duration::from_millis(30));
+        let t = Instant::now();
+        b.failure(t, "refused");
+        assert!(b.window_end().is_none(), "one failure is not a run");
+        b.failure(t, "refused");
+        assert_eq!(b.window_end(), Some(t + Duration::from_millis(30)));
+        assert!(b.check_window().is_none(), "the window has not passed");
+        std::thread::sleep(Duration::from_millis(40));
+        let why = b.check_window().unwrap();
+        assert!(why.contains("2 requests in a row"), "{why}");
+        // An answer in the meantime ends the run: the window then opens nothing.
+        let b = Breaker::new("h", 100, Duration::from_millis(30));
+        b.failure(t, "refused");
+        b.failure(t, "refused");
+        b.success();
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(b.check_window().is_none() && b.window_end().is_none());
     }
 }

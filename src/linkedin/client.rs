@@ -471,7 +471,18 @@ impl Client {
                     };
                     tracing::warn!(endpoint, attempt, wait_ms = wait.as_millis() as u64, status, reason = %reason, "Retrying request");
                     let before = std::time::Instant::now();
-                    tokio::time::sleep(wait).await;
+                    let wake = before + wait;
+                    // A run of failures that lasts the breaker's window stops the sync then,
+                    // not after the rest of a long wait (a dead API fails a read within
+                    // about the window plus one attempt, whatever the jitter drew).
+                    if let Some(end) = self.breaker.window_end().filter(|end| *end < wake) {
+                        tokio::time::sleep_until(end.into()).await;
+                        if let Some(open) = self.breaker.check_window() {
+                            tracing::error!(endpoint, "{open}");
+                            return Err(Error::ApiUnavailable(open));
+                        }
+                    }
+                    tokio::time::sleep_until(wake.into()).await;
                     budget.slept(before.elapsed());
                 }
                 Action::RefreshToken => {
