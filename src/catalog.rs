@@ -120,12 +120,23 @@ fn airbyte_entry(file: &str, i: usize, e: &Value, stream: &Value) -> Result<Opti
         .and_then(Value::as_str)
         .ok_or_else(|| Error::config(file, format!("streams[{i}].stream.name is missing")))?;
     let def = lookup(file, name)?;
-    let mode = e.get("sync_mode").and_then(Value::as_str).ok_or_else(|| {
-        Error::config(
-            file,
-            format!("streams[{i}] ({name}): sync_mode is missing (full_refresh or incremental)"),
-        )
-    })?;
+    let mode = match e.get("sync_mode") {
+        Some(Value::String(m)) => m.as_str(),
+        None | Some(Value::Null) => {
+            return Err(Error::config(
+                file,
+                format!(
+                    "streams[{i}] ({name}): sync_mode is missing (full_refresh or incremental)"
+                ),
+            ))
+        }
+        Some(other) => {
+            return Err(Error::config(
+                file,
+                format!("streams[{i}] ({name}): sync_mode must be a string, \"full_refresh\" or \"incremental\", not {other}"),
+            ))
+        }
+    };
     let incremental = match mode {
         "full_refresh" => false,
         "incremental" if def.incremental() => true,

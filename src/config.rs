@@ -114,7 +114,9 @@ pub struct Config {
     #[schemars(title = "Max concurrency", range(min = 1, max = 32), extend("order" = 6))]
     pub max_concurrency: u32,
 
-    /// Seconds to wait for one HTTP response before retrying it.
+    /// Seconds of silence before a request is retried: waiting for LinkedIn to start
+    /// answering, or between two parts of an answer. A whole response may take six times
+    /// this.
     #[serde(default = "default_timeout")]
     #[schemars(title = "Request timeout (seconds)", range(min = 1, max = 600), extend("order" = 7))]
     pub request_timeout_secs: u64,
@@ -143,6 +145,78 @@ pub struct Config {
     /// Paste mistakes cleaned from the access token while loading (reported by `check`).
     #[serde(skip)]
     pub token_fixes: TokenFixes,
+
+    /// Problems that do not stop a sync (unknown keys), for the log.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+}
+
+/// Every top-level key the config takes: ours, then the Airbyte Python connector's, which
+/// keep working (see `normalise_legacy`).
+const KNOWN_KEYS: &[&str] = &[
+    "credentials",
+    "organization_ids",
+    "start_date",
+    "lookback_window_days",
+    "time_granularity",
+    "api_version",
+    "max_concurrency",
+    "request_timeout_secs",
+    "max_retries",
+    "retry_budget_secs",
+    "api_base_url",
+    "oauth_base_url",
+    "org_id",
+    "time_granularity_type",
+    "access_token",
+];
+/// Every key under `credentials`, for both methods.
+const CREDENTIAL_KEYS: &[&str] = &[
+    "auth_method",
+    "access_token",
+    "client_id",
+    "client_secret",
+    "refresh_token",
+];
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// Warnings for keys of `obj` that are not in `known`, naming the closest known key.
+fn unknown_keys(obj: &serde_json::Map<String, Value>, known: &[&str], at: &str) -> Vec<String> {
+    obj.keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .map(|k| {
+            let lower = k.to_lowercase();
+            let closest = known
+                .iter()
+                .map(|c| (edit_distance(&lower, c), *c))
+                .min()
+                .filter(|(d, c)| *d <= (c.chars().count() / 3).max(2));
+            match closest {
+                Some((_, c)) => {
+                    format!("unknown config key '{at}{k}' is ignored; did you mean '{at}{c}'?")
+                }
+                None => format!(
+                    "unknown config key '{at}{k}' is ignored (known keys: {})",
+                    known.join(", ")
+                ),
+            }
+        })
+        .collect()
 }
 
 fn default_api_version() -> String {
@@ -152,7 +226,8 @@ fn default_concurrency() -> u32 {
     4
 }
 fn default_timeout() -> u64 {
-    60
+    // With the breaker (linkedin::breaker), a tarpit fails a read in about a minute.
+    20
 }
 fn default_retries() -> u32 {
     6
@@ -287,14 +362,17 @@ pub fn clean_token(raw: &str) -> (String, TokenFixes) {
     loop {
         let before = s;
         for q in ['"', '\''] {
-            if s.len() >= 2 && s.starts_with(q) && s.ends_with(q) {
-                s = s[1..s.len() - 1].trim();
+            if let Some(inner) = s.strip_prefix(q).and_then(|t| t.strip_suffix(q)) {
+                s = inner.trim();
                 fixes.removed_quotes = true;
             }
         }
-        if s.len() > 7 && s[..7].eq_ignore_ascii_case("bearer ") {
-            s = s[7..].trim();
-            fixes.removed_bearer = true;
+        // `get` and not slicing: byte 7 of a pasted token may fall inside a character.
+        if let (Some(head), Some(tail)) = (s.get(..7), s.get(7..)) {
+            if head.eq_ignore_ascii_case("bearer ") && !tail.trim().is_empty() {
+                s = tail.trim();
+                fixes.removed_bearer = true;
+            }
         }
         if s == before {
             break;
@@ -348,15 +426,10 @@ pub fn secret_strings(v: &Value) -> Vec<String> {
     out
 }
 
-/// Replaces every occurrence of the given secrets in `text` with `**REDACTED**`.
+/// Removes the given secrets (and every registered one) from `text`, in all the forms
+/// [`crate::scrub`] knows.
 pub fn scrub(text: &str, secrets: &[String]) -> String {
-    let mut out = text.to_string();
-    for s in secrets {
-        if !s.is_empty() {
-            out = out.replace(s.as_str(), "**REDACTED**");
-        }
-    }
-    out
+    crate::scrub::scrub_with(text, secrets)
 }
 
 impl Config {
@@ -370,6 +443,13 @@ impl Config {
     pub fn from_value(file: &str, value: &mut Value) -> Result<Config> {
         if !value.is_object() {
             return Err(Error::config(file, "the config must be a JSON object"));
+        }
+        let mut warnings = value
+            .as_object()
+            .map(|o| unknown_keys(o, KNOWN_KEYS, ""))
+            .unwrap_or_default();
+        if let Some(creds) = value.get("credentials").and_then(Value::as_object) {
+            warnings.extend(unknown_keys(creds, CREDENTIAL_KEYS, "credentials."));
         }
         normalise_legacy(value);
         let secrets = secret_strings(value);
@@ -388,8 +468,28 @@ impl Config {
         let mut config: Config = serde_path_to_error::deserialize(&*value).map_err(|e| {
             let path = e.path().to_string();
             let inner = scrub(&e.inner().to_string(), &secrets);
-            Error::config(file, format!("field '{path}': {inner}"))
+            // A typo is often why a field is missing: say which key was probably meant.
+            let hint: Vec<&String> = warnings
+                .iter()
+                .filter(|w| w.contains("did you mean"))
+                .collect();
+            let hint = if inner.starts_with("missing field") && !hint.is_empty() {
+                format!(
+                    " ({})",
+                    hint.iter()
+                        .map(|w| w.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            } else {
+                String::new()
+            };
+            Error::config(file, format!("field '{path}': {inner}{hint}"))
         })?;
+        for w in &warnings {
+            tracing::warn!("{file}: {w}");
+        }
+        config.warnings = warnings;
         config.clean_secrets();
         config.validate(file)?;
         Ok(config)
@@ -448,7 +548,7 @@ impl Config {
             .map_or((v.as_str(), None), |(m, r)| (m, Some(r)));
         let month_ok = month.len() == 6
             && month.bytes().all(|b| b.is_ascii_digit())
-            && matches!(month[4..].parse::<u32>(), Ok(1..=12));
+            && matches!(month.get(4..).map(str::parse::<u32>), Some(Ok(1..=12)));
         if !month_ok || rev.is_some_and(|r| r.len() != 2 || !r.bytes().all(|b| b.is_ascii_digit()))
         {
             return bad(
@@ -484,7 +584,15 @@ impl Config {
             ("oauth_base_url", &self.oauth_base_url),
         ] {
             match reqwest::Url::parse(url) {
+                // Credentials in the URL would silently become Basic auth on every request
+                // (and print wherever the URL does); the URL is not echoed for that reason.
+                Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+                    return bad(field, "must not contain a user name or password ('user:pass@'): LinkedIn authenticates with the token in credentials; put proxy credentials in the proxy's own settings")
+                }
                 Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                _ if url.contains('@') => {
+                    return bad(field, "is not an http(s) URL (it contains '@'; not echoed in case it holds a password)")
+                }
                 _ => return bad(field, &format!("'{url}' is not an http(s) URL")),
             }
         }
@@ -592,11 +700,72 @@ mod tests {
     }
 
     #[test]
+    fn typos_are_warned_with_the_closest_key_and_legacy_keys_are_not() {
+        let c = load(
+            json!({"credentials": {"auth_method": "access_token", "access_token": "tok1"},
+            "organisation_ids": ["1"], "strat_date": "2026-01-01", "zzz": 1}),
+        )
+        .unwrap();
+        assert!(c.organization_ids.is_empty());
+        let w = c.warnings.join("\n");
+        assert!(
+            w.contains("'organisation_ids' is ignored; did you mean 'organization_ids'?"),
+            "{w}"
+        );
+        assert!(
+            w.contains("'strat_date' is ignored; did you mean 'start_date'?"),
+            "{w}"
+        );
+        assert!(w.contains("'zzz' is ignored (known keys:"), "{w}");
+        let legacy = load(json!({"credentials": {"auth_method": "oAuth2.0", "client_id": "a", "client_secret": "b", "refresh_token": "c"},
+            "org_id": 1, "time_granularity_type": "DAY"})).unwrap();
+        assert!(legacy.warnings.is_empty(), "{:?}", legacy.warnings);
+        let e =
+            load(json!({"credentials": {"auth_method": "access_token", "acess_token": "tok1"}}))
+                .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("did you mean 'credentials.access_token'"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn credentials_in_the_base_url_are_rejected_without_echoing_them() {
+        for url in [
+            "https://user:pa55word@proxy.example/rest",
+            "https://user@proxy.example",
+        ] {
+            let e = load(
+                json!({"credentials": {"auth_method": "access_token", "access_token": "tok1"},
+                "api_base_url": url}),
+            )
+            .unwrap_err();
+            assert!(
+                e.to_string().contains("api_base_url") && e.to_string().contains("user:pass@"),
+                "{e}"
+            );
+            assert!(!e.to_string().contains("pa55word"), "{e}");
+        }
+    }
+
+    #[test]
     fn cleans_paste_mistakes() {
         let (t, f) = clean_token("  \"Bearer AQX123\n456\"  ");
         assert_eq!(t, "AQX123456");
         assert!(f.removed_bearer && f.removed_quotes && f.removed_whitespace);
         assert_eq!(clean_token("AQX1").1, TokenFixes::default());
+        // Non-ASCII where byte 7 falls inside a character used to panic (and print the token).
+        for raw in [
+            "Beareré xyz",
+            "éééééé",
+            "\"Bearer ñandú€\"",
+            "bearer\u{a0}tok",
+            "'ü'",
+        ] {
+            let _ = clean_token(raw);
+        }
+        assert_eq!(clean_token("\"Bearer ñandú€\"").0, "ñandú€");
         assert!(clean_token("bearer  abc")
             .1
             .describe()

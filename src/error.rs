@@ -46,6 +46,10 @@ pub enum Error {
     /// The daily request quota is used up; resumable from the last STATE.
     #[error("LinkedIn's daily request quota is exhausted ({endpoint}). Everything read so far is checkpointed; the quota resets at midnight UTC ({reset}), and the next sync resumes from the last state.")]
     QuotaExhausted { endpoint: String, reset: String },
+    /// The API host failed a run of requests in a row (see `linkedin::breaker`): the whole
+    /// sync stops with this one error.
+    #[error("{0}")]
+    ApiUnavailable(String),
     /// Network failures or 5xx that outlasted the retry budget.
     #[error("{0}")]
     Transient(String),
@@ -61,6 +65,12 @@ pub enum Error {
     /// A bug in the connector.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The platform cancelled the sync (SIGTERM) or the user pressed Ctrl-C (SIGINT).
+    #[error("The sync was interrupted by {signal} before it finished. Every STATE already emitted is complete; the next sync resumes from the last one.")]
+    Interrupted {
+        signal: &'static str,
+        exit_code: i32,
+    },
     /// Work stopped because another part of the sync hit a fatal error.
     #[error("cancelled after an earlier failure")]
     Cancelled,
@@ -72,7 +82,10 @@ impl Error {
         match self {
             Error::Config(_) => FailureType::Config,
             Error::Api { failure, .. } => *failure,
-            Error::QuotaExhausted { .. } | Error::Transient(_) => FailureType::Transient,
+            Error::QuotaExhausted { .. }
+            | Error::Transient(_)
+            | Error::ApiUnavailable(_)
+            | Error::Interrupted { .. } => FailureType::Transient,
             Error::Decode { .. }
             | Error::Output(_)
             | Error::Internal(_)

@@ -14,9 +14,12 @@
 //! - `linkedin`: the API client: auth and its token store, retries, Rest.li encoding,
 //!   the one pager, response envelopes, organization discovery
 //! - at the bottom, depending on nothing above: `config` (and `spec`, generated from it),
-//!   `protocol` (the only writer of stdout), `domain` (typed URNs and cursor), `secret`,
-//!   `error`, `cli`
-#![deny(clippy::unwrap_used, clippy::expect_used)]
+//!   `protocol` (the only writer of stdout), `domain` (typed URNs and cursor), `secret`
+//!   and `scrub` (the one secret scrubber every quoted request, response, log line and
+//!   panic text passes), `signals` (SIGTERM/SIGINT, how a sync is cancelled), `error`, `cli`
+// string_slice: byte-range slicing of text panics inside a multi-byte character (a pasted
+// token with one non-ASCII character did exactly that); use `get`, `split_once` and friends.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
 #![warn(unreachable_pub)]
 
 pub mod catalog;
@@ -28,7 +31,9 @@ mod engine;
 pub mod error;
 mod linkedin;
 mod protocol;
+pub mod scrub;
 pub(crate) mod secret;
+mod signals;
 mod spec;
 pub mod state;
 pub mod streams;
@@ -74,9 +79,29 @@ pub async fn run<W: Write + Send>(cmd: Command, out: W) -> i32 {
         }
     };
     let mut writer = Writer::new(out, protocol_of(&cmd), now);
-    let result = commands::execute(cmd, &mut writer, now).await;
+    // A cancelled sync (SIGTERM/SIGINT) stops its work at the next await: the units of a
+    // read stop (see `engine::read`), the sink writes what it already holds and ends, and
+    // every STATE already written was flushed with its records, so no line is cut and every
+    // checkpoint emitted is complete. Then one TRACE says the sync was interrupted.
+    // Only the commands that talk to LinkedIn watch for signals: `check-token` blocks on
+    // stdin, where a watched Ctrl-C could not stop it, so it keeps the default.
+    if matches!(
+        cmd,
+        Command::Read { .. } | Command::Check { .. } | Command::Discover { .. }
+    ) {
+        signals::watch();
+    }
+    let result = tokio::select! {
+        r = commands::execute(cmd, &mut writer, now) => r,
+        i = signals::interrupted() => Err(Error::Interrupted { signal: i.name, exit_code: i.exit_code }),
+    };
     let code = match result {
         Ok(code) => code,
+        Err(e @ Error::Interrupted { exit_code, .. }) => {
+            tracing::warn!(error = %e, "Interrupted");
+            let _ = writer.trace_error(&e, None, Utc::now().timestamp_millis());
+            exit_code
+        }
         Err(Error::BrokenPipe) => 0,
         Err(e) => {
             tracing::error!(failure_type = e.failure_type().as_str(), error = %e, "Failed");

@@ -1,16 +1,73 @@
 //! Thin entry point: parse the command line, send logs to stderr, call
 //! [`source_linkedin_pages::run`], exit with its code.
+//!
+//! Two things here protect the sync from its surroundings: logs go through a writer that
+//! scrubs secrets and ignores write errors (a full disk or a log reader that went away must
+//! not stop a sync; stdout is what matters), and a panic hook that never prints a secret.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Parser;
 use source_linkedin_pages::cli::Cli;
+use source_linkedin_pages::scrub::scrub;
+
+/// Whether descriptor 1 was closed when the process started (`>&-`), set before `main`.
+static STDOUT_CLOSED_AT_START: AtomicBool = AtomicBool::new(false);
+
+/// Runs from `.init_array`, before Rust's runtime start-up, which reopens a closed
+/// standard descriptor on /dev/null (library/std/src/sys/pal/unix/mod.rs,
+/// `sanitize_standard_fds`); after that a closed stdout is indistinguishable from a
+/// deliberate `>/dev/null` (Python's `subprocess.DEVNULL`, which the benchmarks use).
+/// glibc and musl both run `.init_array` before `main`.
+extern "C" fn note_closed_stdout() {
+    // SAFETY: fcntl(F_GETFD) only reads the descriptor table.
+    if unsafe { libc::fcntl(1, libc::F_GETFD) } == -1 {
+        STDOUT_CLOSED_AT_START.store(true, Ordering::Relaxed);
+    }
+}
+
+#[used]
+#[link_section = ".init_array"]
+static NOTE_CLOSED_STDOUT: extern "C" fn() = note_closed_stdout;
+
+/// stderr for tracing: each event is scrubbed, and a failed write is dropped silently.
+struct Stderr;
+
+impl Write for Stderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // tracing's fmt layer hands over one whole event per call, so a secret is never
+        // split across two calls.
+        let text = scrub(&String::from_utf8_lossy(buf));
+        let _ = std::io::stderr().write_all(text.as_bytes());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        let _ = std::io::stderr().flush();
+        Ok(())
+    }
+}
+
+/// Replaces the default panic message (which prints the payload, and payloads have held a
+/// pasted token) with a scrubbed one; write errors are ignored like every log line.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let text = source_linkedin_pages::scrub::panic_text(
+            info.payload(),
+            info.location().map(|l| (l.file(), l.line())),
+        );
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }));
+}
 
 fn main() -> std::process::ExitCode {
+    install_panic_hook();
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new("info,hyper=warn,reqwest=warn,rustls=warn")
     });
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(|| Stderr)
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
@@ -21,6 +78,13 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    if STDOUT_CLOSED_AT_START.load(Ordering::Relaxed) {
+        // Rust reopened it on /dev/null, so without this check a `read >&-` would sync
+        // everything into nowhere and report success. (A reader that closes the pipe
+        // later is different: that EPIPE is a normal end, exit 0.)
+        tracing::error!("stdout is closed: the protocol messages (records, state) have nowhere to go. Run the connector with stdout connected to the platform, a pipe or a file.");
+        return std::process::ExitCode::from(1);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

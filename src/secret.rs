@@ -1,6 +1,7 @@
 //! The secret string type. It lives below every other module so that both the config
 //! (which parses secrets) and the LinkedIn client (which sends them) use it without
-//! depending on each other.
+//! depending on each other. Its scrubber, [`crate::scrub`], lives beside it at the bottom
+//! for the same reason.
 
 use std::fmt;
 
@@ -14,9 +15,13 @@ use serde_json::Value;
 pub struct Secret(String);
 
 impl Secret {
-    /// Wraps a value.
+    /// Wraps a value and registers it with [`crate::scrub`], so from now on no message,
+    /// log line or panic text can carry it in any form. Every secret is made here,
+    /// including the tokens the OAuth refresh mints.
     pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
+        let value = value.into();
+        crate::scrub::register(&value);
+        Secret(value)
     }
     /// The value, for the one place that must send it (an HTTP header or form).
     pub fn expose(&self) -> &str {
@@ -40,7 +45,7 @@ impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         // The value never reaches an error message: a wrong type says only "a string".
         match Value::deserialize(d)? {
-            Value::String(s) => Ok(Secret(s)),
+            Value::String(s) => Ok(Secret::new(s)),
             _ => Err(serde::de::Error::custom("expected a string")),
         }
     }

@@ -265,7 +265,12 @@ impl State {
                 self.advance(name, org, cursor);
             }
             None if has_counts => {}
-            _ => return Err(bad(format!("{at}: missing {cursor_key}"))),
+            None | Some(Value::Null) => return Err(bad(format!("{at}: missing {cursor_key}"))),
+            Some(other) => {
+                return Err(bad(format!(
+                    "{at}: {cursor_key} must be a string (a date YYYY-MM-DD or an RFC 3339 time), not {other}"
+                )))
+            }
         }
         Ok(())
     }

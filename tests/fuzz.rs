@@ -90,6 +90,36 @@ proptest! {
         }
     }
 
+    /// Pasted tokens in any script (a non-ASCII character once panicked the clean-up,
+    /// and the panic message printed the token): no panic, and no error shows the token.
+    #[test]
+    fn any_pasted_token_is_cleaned_without_panic_or_leak(
+        pre in prop_oneof![Just(""), Just("Bearer "), Just("\""), Just("bearer\u{a0}"), Just(" 'Bearer ")],
+        tok in "[^\\x00-\\x1f]{1,24}",
+        post in prop_oneof![Just(""), Just("\""), Just("'"), Just("\n")],
+    ) {
+        let raw = format!("{pre}{tok}{post}");
+        let _ = source_linkedin_pages::config::clean_token(&raw);
+        let v = json!({"credentials": {"auth_method": "access_token", "access_token": raw}, "api_version": "bad"});
+        if let Err(e) = Config::from_value("config.json", &mut v.clone()) {
+            if tok.trim().chars().count() >= 4 {
+                prop_assert!(!e.to_string().contains(tok.trim()), "{}", e);
+            }
+        }
+    }
+
+    /// The scrubber over arbitrary text (any script) with an arbitrary secret in it.
+    #[test]
+    fn scrub_removes_any_secret_from_any_text(
+        secret in "[^\\x00-\\x1f]{4,20}",
+        before in "\\PC{0,20}",
+        after in "\\PC{0,20}",
+    ) {
+        source_linkedin_pages::scrub::register(&secret);
+        let out = source_linkedin_pages::scrub::scrub(&format!("{before}{secret}{after}"));
+        prop_assert!(!out.contains(&secret), "{}", out);
+    }
+
     #[test]
     fn config_text_never_panics(s in "\\PC{0,64}") {
         let _ = Config::from_json("config.json", &s);

@@ -17,6 +17,9 @@ use crate::protocol::Writer;
 
 pub(super) mod probes;
 
+/// The longest a `check` may take.
+const CHECK_DEADLINE: std::time::Duration = std::time::Duration::from_secs(25);
+
 /// The verdict of a check.
 #[derive(Debug, Clone)]
 pub(crate) struct Diagnosis {
@@ -47,7 +50,8 @@ fn explain(e: &Error, config: &Config) -> String {
             "LinkedIn no longer serves API version {}. Set api_version to a recent month (YYYYMM); LinkedIn keeps each version for about a year.",
             config.api_version
         ),
-        Error::Transient(m) if m.contains("cannot reach") || m.contains("Connect") || m.contains("connect") => {
+        // Only a failure to connect is "cannot reach"; a body cut off mid-way reached it.
+        Error::Transient(m) if m.contains("cannot reach") || m.contains("cannot connect") => {
             format!("Cannot reach the LinkedIn API at {}: {m}", config.api_base_url)
         }
         other => other.to_string(),
@@ -118,8 +122,27 @@ pub(super) async fn run<W: Write>(config: &Path, writer: &mut Writer<W>) -> Resu
             return Ok(0);
         }
     };
+    super::log_config_warnings(writer, &config)?;
     let client = Client::new(super::client_settings(&config))?;
-    let d = diagnose(&config, &client).await;
-    writer.connection_status(d.ok, &d.message)?;
+    // `check` answers within CHECK_DEADLINE whatever the API does (a tarpit accepts
+    // connections and never answers; the platform's check would hang on it).
+    let (ok, message) = match tokio::time::timeout(CHECK_DEADLINE, diagnose(&config, &client))
+        .await
+    {
+        Ok(d) => (d.ok, d.message),
+        Err(_) => (
+            false,
+            format!(
+                "Cannot reach the LinkedIn API at {}: no usable answer within {} s{}. Check the network, any proxy and api_base_url.",
+                config.api_base_url,
+                CHECK_DEADLINE.as_secs(),
+                client
+                    .last_failure()
+                    .map(|w| format!(" (last: {w})"))
+                    .unwrap_or_default()
+            ),
+        ),
+    };
+    writer.connection_status(ok, &message)?;
     Ok(0)
 }

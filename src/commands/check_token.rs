@@ -53,7 +53,8 @@ pub(super) async fn run<W: Write>(opts: Options, writer: &mut Writer<W>) -> Resu
         colour,
     })
     .await;
-    writer.text(&report)?;
+    // The report quotes LinkedIn's answers: scrubbed like every other message.
+    writer.text(&crate::scrub::scrub(&report))?;
     Ok(if ok { 0 } else { 1 })
 }
 

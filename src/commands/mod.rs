@@ -16,7 +16,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::cli::Command;
-use crate::config::{scrub, Config, Credentials};
+use crate::config::{Config, Credentials};
 use crate::error::{Error, Result};
 use crate::linkedin::client::{Auth, ClientSettings, OAuth};
 use crate::linkedin::retry::RetryPolicy;
@@ -61,12 +61,32 @@ pub(crate) async fn execute<W: Write + Send>(
 }
 
 fn read_file(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| {
+    let text = std::fs::read_to_string(path).map_err(|e| {
         Error::config(
             &path.display().to_string(),
             format!("cannot read the file: {e}"),
         )
-    })
+    })?;
+    // Windows editors save "UTF-8 with BOM"; JSON forbids it (RFC 8259 §8.1) but allows a
+    // parser to ignore it, which is kinder than "not valid JSON" at column 1.
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => {
+            tracing::warn!(
+                "{}: the file starts with a UTF-8 byte order mark (BOM); it was ignored. Save the file as UTF-8 without BOM to silence this warning.",
+                path.display()
+            );
+            Ok(rest.to_string())
+        }
+        None => Ok(text),
+    }
+}
+
+/// Writes the config's warnings (unknown keys) where the platform shows them.
+fn log_config_warnings<W: Write>(writer: &mut Writer<W>, config: &Config) -> Result<()> {
+    for w in &config.warnings {
+        writer.log("WARN", w)?;
+    }
+    Ok(())
 }
 
 fn load_config(path: &Path) -> Result<Config> {
@@ -89,6 +109,7 @@ pub(crate) fn client_settings(config: &Config) -> ClientSettings {
                 base_url: config.oauth_base_url.clone(),
             }),
             vec![
+                client_id.expose().to_string(),
                 client_secret.expose().to_string(),
                 refresh_token.expose().to_string(),
             ],
@@ -105,6 +126,5 @@ pub(crate) fn client_settings(config: &Config) -> ClientSettings {
         },
         max_concurrency: config.max_concurrency as usize,
         secrets,
-        scrub,
     }
 }

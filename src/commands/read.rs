@@ -7,10 +7,10 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::{client_settings, load_config, read_file};
+use super::{client_settings, load_config, log_config_warnings, read_file};
 use crate::catalog;
 use crate::engine;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::linkedin::client::Client;
 use crate::linkedin::orgs;
 use crate::protocol::Writer;
@@ -26,6 +26,7 @@ pub(super) async fn run<W: Write + Send>(
     now: DateTime<Utc>,
 ) -> Result<i32> {
     let config = load_config(config)?;
+    log_config_warnings(writer, &config)?;
     let selected = catalog::parse_configured(
         &catalog_path.display().to_string(),
         &read_file(catalog_path)?,
@@ -52,8 +53,17 @@ pub(super) async fn run<W: Write + Send>(
         .await
         .map_err(|e| explain_refusal(None, e))?;
     let now_ms = now.timestamp_millis();
-    let failed = !report.failures.is_empty();
-    for (stream, e) in report.failures {
+    // A dead API is one error for the sync, not one per stream it stopped.
+    let mut failures = report.failures;
+    if let Some(i) = failures
+        .iter()
+        .position(|(_, e)| matches!(e, Error::ApiUnavailable(_)))
+    {
+        let (_, dead) = failures.swap_remove(i);
+        failures = vec![(None, dead)];
+    }
+    let failed = !failures.is_empty();
+    for (stream, e) in failures {
         let e = explain_refusal(stream.as_deref(), e);
         writer.trace_error(&e, stream.as_deref(), now_ms)?;
     }

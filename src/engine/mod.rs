@@ -102,6 +102,15 @@ pub(crate) async fn read<W: Write + Send>(
                 .await;
         }
     };
+    // A SIGTERM/SIGINT stops the units where they are (their requests and waits are
+    // dropped); the sink still writes what it holds, so every unit that finished before the
+    // signal gets its STATE, and then the read ends as interrupted.
+    let producer = async move {
+        tokio::select! {
+            () = producer => {}
+            _ = crate::signals::interrupted() => {}
+        }
+    };
     let mut sink = Sink::new(writer, selected, state, outstanding, &shared.cancel, now);
     drive(producer, rx, &mut sink).await;
     if let Err(e) = sink.finish() {
@@ -119,6 +128,12 @@ pub(crate) async fn read<W: Write + Send>(
         return Err(e);
     }
     writer.flush()?;
+    if let Some(i) = crate::signals::raised() {
+        return Err(Error::Interrupted {
+            signal: i.name,
+            exit_code: i.exit_code,
+        });
+    }
     let requests = client.requests();
     let quota_note = client
         .quota_remaining()

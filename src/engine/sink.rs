@@ -231,7 +231,9 @@ impl<'a, W: Write> Sink<'a, W> {
         tracing::error!(stream = sel.def.name, organization = org.unwrap_or("-"), error = %e, "Stream partition failed");
         let fatal = matches!(e, Error::QuotaExhausted { .. })
             || matches!(&e, Error::Api { status: 401, .. })
-            || matches!(e, Error::Output(_) | Error::BrokenPipe);
+            || matches!(e, Error::Output(_) | Error::BrokenPipe)
+            // The breaker opened: the API is down for every stream.
+            || matches!(e, Error::ApiUnavailable(_));
         if fatal {
             self.cancel.store(true, Ordering::SeqCst);
         }

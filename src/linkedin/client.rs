@@ -12,6 +12,7 @@ use serde::Deserialize;
 use tokio::sync::Semaphore;
 
 use super::auth::TokenStore;
+use super::breaker::Breaker;
 use super::restli::encode;
 use super::retry::{classify, Action, ApiErrorBody, Outcome, RetryPolicy, Transport};
 use crate::error::{Error, FailureType, Result};
@@ -26,9 +27,6 @@ pub(crate) enum Auth {
     OAuth(OAuth),
 }
 
-/// Replaces the given secret values in a text (the config's scrubber).
-pub(crate) type Scrubber = fn(&str, &[String]) -> String;
-
 /// What the client needs to know, and nothing else of the connector's config.
 pub(crate) struct ClientSettings {
     pub api_base_url: String,
@@ -37,9 +35,9 @@ pub(crate) struct ClientSettings {
     pub request_timeout: Duration,
     pub retry: RetryPolicy,
     pub max_concurrency: usize,
-    /// Every secret value of the configuration, scrubbed from error texts.
+    /// Every secret value of the configuration, scrubbed from error texts (with every
+    /// value made by `Secret::new`, which [`crate::scrub`] knows already).
     pub secrets: Vec<String>,
-    pub scrub: Scrubber,
 }
 
 /// OAuth client credentials and refresh token.
@@ -76,8 +74,14 @@ pub(crate) struct Client {
     /// The earliest `Date` LinkedIn sent (epoch ms; `i64::MAX` until one arrives).
     server_clock: AtomicI64,
     secrets: Vec<String>,
-    scrub: Scrubber,
+    /// Opens after a run of failures from the API host, across all units.
+    breaker: Breaker,
 }
+
+/// The most a response body may hold. LinkedIn's largest page (100 posts or comments with
+/// long texts) is a few megabytes; a body beyond this is a proxy or server gone wrong, and
+/// reading on would only grow memory.
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 /// What LinkedIn's token introspection says (timestamps in seconds).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -133,21 +137,27 @@ async fn post_form(http: &reqwest::Client, url: &str, form: String) -> Result<(u
         .send()
         .await
         .map_err(|e| {
-            Error::Transient(format!(
+            Error::Transient(crate::scrub::scrub(&format!(
                 "cannot reach LinkedIn's OAuth endpoint {url}: {}",
                 e.without_url()
-            ))
+            )))
         })?;
     let status = resp.status().as_u16();
-    let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+    let body = read_capped(resp, MAX_BODY_BYTES).await.unwrap_or_default();
     Ok((status, body))
 }
 
 /// Builds the reqwest client shared by the API and OAuth calls.
+///
+/// `timeout` bounds the silence: waiting for the response headers, or between two reads of
+/// the body (a tarpit that accepts and never answers fails after it). The whole exchange
+/// may take six times that, so a large page on a slow line still arrives while a server
+/// that drips bytes forever does not hold a request.
 fn http_client(timeout: Duration) -> Result<reqwest::Client> {
     reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(Duration::from_secs(20))
+        .read_timeout(timeout)
+        .timeout(timeout.saturating_mul(6))
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
         .pool_idle_timeout(Duration::from_secs(60))
         .user_agent(concat!("source-linkedin-pages/", env!("CARGO_PKG_VERSION")))
         .build()
@@ -169,7 +179,6 @@ impl Client {
         };
         let mut secrets = settings.secrets;
         secrets.push(token.expose().to_string());
-        secrets.retain(|s| s.len() >= 4);
         Ok(Client {
             http: http_client(settings.request_timeout)?,
             base: settings.api_base_url.trim_end_matches('/').to_string(),
@@ -183,7 +192,14 @@ impl Client {
             quota_exhausted: AtomicBool::new(false),
             server_clock: AtomicI64::new(i64::MAX),
             secrets,
-            scrub: settings.scrub,
+            breaker: Breaker::new(
+                reqwest::Url::parse(&settings.api_base_url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_string))
+                    .unwrap_or_else(|| settings.api_base_url.clone()),
+                super::breaker::DEFAULT_THRESHOLD,
+                super::breaker::DEFAULT_WINDOW,
+            ),
         })
     }
 
@@ -209,11 +225,15 @@ impl Client {
         }
     }
 
+    /// Why the requests of the current run of failures failed (for `check`'s deadline).
+    pub(crate) fn last_failure(&self) -> Option<String> {
+        self.breaker.last_failure()
+    }
+
+    /// Removes every secret from a text that quotes a request or response: the ones
+    /// registered by `Secret::new` (the current token included) and the settings' own.
     fn scrubbed(&self, text: &str) -> String {
-        let mut secrets = self.secrets.clone();
-        secrets.push(self.tokens.current().0.expose().to_string());
-        secrets.retain(|s| s.len() >= 4);
-        (self.scrub)(text, &secrets)
+        crate::scrub::scrub_with(text, &self.secrets)
     }
 
     /// Mints an access token from the refresh token, when OAuth is configured and no
@@ -287,7 +307,7 @@ impl Client {
                 Ok(info)
             }
             (status, _) => {
-                let code = parsed.error.unwrap_or_else(|| format!("HTTP {status}"));
+                let code = self.scrubbed(&parsed.error.unwrap_or_else(|| format!("HTTP {status}")));
                 let why = self.scrubbed(&parsed.error_description.unwrap_or_default());
                 let advice = match code.as_str() {
                     "invalid_grant" => "the refresh token is invalid, expired (they last 365 days) or revoked: authorise the app again to get a new refresh token",
@@ -322,7 +342,7 @@ impl Client {
     /// POSTs to the OAuth endpoint, retried like any request on dropped connections, 5xx
     /// and 429 within the retry policy; the last answer (or error) is returned.
     async fn post_oauth(&self, url: &str, form: String) -> Result<(u16, Vec<u8>)> {
-        let mut backoff = self.policy.backoff();
+        let mut budget = self.policy.budget();
         loop {
             self.requests.fetch_add(1, Ordering::Relaxed);
             let sent = post_form(&self.http, url, form.clone()).await;
@@ -330,16 +350,19 @@ impl Client {
                 Ok((status, _)) => *status >= 500 || *status == 429,
                 Err(_) => true,
             };
-            match backoff.next() {
-                Some(wait) if retryable => {
-                    tracing::warn!(
-                        wait_ms = wait.as_millis() as u64,
-                        "Retrying the OAuth token request"
-                    );
-                    tokio::time::sleep(wait).await;
-                }
-                _ => return sent,
+            if !retryable {
+                return sent;
             }
+            let Some(wait) = budget.next_wait(None) else {
+                return sent;
+            };
+            tracing::warn!(
+                wait_ms = wait.as_millis() as u64,
+                "Retrying the OAuth token request"
+            );
+            let before = std::time::Instant::now();
+            tokio::time::sleep(wait).await;
+            budget.slept(before.elapsed());
         }
     }
 
@@ -357,11 +380,15 @@ impl Client {
         }
         self.ensure_token().await?;
         let url = format!("{}/{}", self.base, path_and_query);
-        let mut backoff = self.policy.backoff();
+        let mut budget = self.policy.budget();
         let mut attempt: u32 = 0;
         let mut renewed = false;
         loop {
             attempt += 1;
+            if let Some(why) = self.breaker.open_reason() {
+                return Err(Error::ApiUnavailable(why));
+            }
+            let sent_at = std::time::Instant::now();
             let sent = {
                 let _permit = self
                     .limiter
@@ -378,6 +405,26 @@ impl Client {
                     .map(|r| (r, version))
             };
             let token_version = sent.as_ref().map_or(0, |(_, v)| *v);
+            // The breaker sees every attempt: any HTTP answer below 500 proves the API
+            // alive; no connection, a timeout, a cut-off body or a 5xx add to a run of
+            // failures that, long enough, stops every request.
+            let alive = match &sent {
+                Ok(((status, _, _), _)) => *status < 500,
+                Err((Transport::TooLarge, _)) => true,
+                Err(_) => false,
+            };
+            if alive {
+                self.breaker.success();
+            } else {
+                let why = match &sent {
+                    Ok(((status, _, _), _)) => format!("HTTP {status}"),
+                    Err((_, e)) => self.scrubbed(e),
+                };
+                if let Some(open) = self.breaker.failure(sent_at, &why) {
+                    tracing::error!(endpoint, "{open}");
+                    return Err(Error::ApiUnavailable(open));
+                }
+            }
             let (action, status, body, last_error) = match &sent {
                 Ok(((status, headers, body), _)) => {
                     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -423,14 +470,20 @@ impl Client {
                     ))
                 }
                 Action::Retry { after, reason } => {
-                    let Some(backoff_delay) = backoff.next() else {
-                        let detail = if status == 0 || status == 200 {
-                            self.scrubbed(&last_error)
+                    let Some(wait) = budget.next_wait(after) else {
+                        let detail = self.scrubbed(&if status == 0 || status == 200 {
+                            last_error
                         } else {
                             api_message(status, body)
-                        };
+                        });
+                        let slept = budget.total_slept().as_secs();
                         return Err(if status == 429 {
-                            self.quota_error(endpoint)
+                            // Short-term throttling (the daily quota was classified as
+                            // DailyQuota above): only this request's stream stops.
+                            Error::Transient(format!(
+                                "{endpoint}: LinkedIn kept throttling this request (429) through {attempt} attempts and {slept} s of waiting: {}. This is short-term throttling, not the daily quota; the stream stops here and the next sync resumes it from the last state.",
+                                detail.trim_end_matches('.')
+                            ))
                         } else if status == 200 {
                             Error::Decode {
                                 stream: endpoint.into(),
@@ -438,13 +491,25 @@ impl Client {
                             }
                         } else {
                             Error::Transient(format!(
-                                "{endpoint}: giving up after {attempt} attempts ({reason}): {detail}"
+                                "{endpoint}: giving up after {attempt} attempts and {slept} s of waiting ({reason}): {detail}"
                             ))
                         });
                     };
-                    let wait = after.map_or(backoff_delay, |a| a.min(self.policy.max_delay));
                     tracing::warn!(endpoint, attempt, wait_ms = wait.as_millis() as u64, status, reason = %reason, "Retrying request");
-                    tokio::time::sleep(wait).await;
+                    let before = std::time::Instant::now();
+                    let wake = before + wait;
+                    // A run of failures that lasts the breaker's window stops the sync then,
+                    // not after the rest of a long wait (a dead API fails a read within
+                    // about the window plus one attempt, whatever the jitter drew).
+                    if let Some(end) = self.breaker.window_end().filter(|end| *end < wake) {
+                        tokio::time::sleep_until(end.into()).await;
+                        if let Some(open) = self.breaker.check_window() {
+                            tracing::error!(endpoint, "{open}");
+                            return Err(Error::ApiUnavailable(open));
+                        }
+                    }
+                    tokio::time::sleep_until(wake.into()).await;
+                    budget.slept(before.elapsed());
                 }
                 Action::RefreshToken => {
                     // One renewal per request: a 401 with a fresh token is a real refusal.
@@ -460,6 +525,12 @@ impl Client {
                     return Err(self.api_error(endpoint, status, body));
                 }
                 Action::DailyQuota => return Err(self.quota_error(endpoint)),
+                Action::Fail(_) if status == 0 => {
+                    return Err(Error::Decode {
+                        stream: endpoint.into(),
+                        detail: self.scrubbed(&last_error),
+                    })
+                }
                 Action::Fail(_) => return Err(self.api_error(endpoint, status, body)),
             }
         }
@@ -491,24 +562,23 @@ impl Client {
             req = req.header("X-RestLi-Method", "FINDER");
         }
         let resp = req.send().await.map_err(|e| {
-            let kind = if e.is_timeout() {
-                Transport::Timeout
+            let (kind, what) = if e.is_connect() {
+                (Transport::Connect, "cannot connect")
+            } else if e.is_timeout() {
+                (Transport::Timeout, "no answer in time")
             } else {
-                Transport::Connect
+                // Connected, then the connection closed or reset before a whole answer.
+                (
+                    Transport::Body,
+                    "the connection broke off before the answer was complete",
+                )
             };
-            (kind, e.without_url().to_string())
+            (kind, format!("{what}: {}", error_chain(&e.without_url())))
         })?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.bytes().await.map_err(|e| {
-            let kind = if e.is_timeout() {
-                Transport::Timeout
-            } else {
-                Transport::Body
-            };
-            (kind, format!("the response broke off: {}", e.without_url()))
-        })?;
-        Ok((status, headers, body.to_vec()))
+        let body = read_capped(resp, MAX_BODY_BYTES).await?;
+        Ok((status, headers, body))
     }
 
     fn quota_error(&self, endpoint: &str) -> Error {
@@ -552,6 +622,64 @@ impl Client {
                 401 | 403 | 404 | 426 => FailureType::Config,
                 _ => FailureType::System,
             },
+        }
+    }
+}
+
+/// An error and its causes on one line ("error sending request" alone says nothing).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// Reads a body of at most `cap` bytes; a longer one fails as `TooLarge` as soon as the
+/// cap is passed (an announced length beyond it fails before reading anything).
+async fn read_capped(
+    mut resp: reqwest::Response,
+    cap: usize,
+) -> std::result::Result<Vec<u8>, (Transport, String)> {
+    let too_large = || {
+        (
+            Transport::TooLarge,
+            format!("the response is larger than {} MiB, far beyond any page LinkedIn sends; a proxy or the server is misbehaving", cap / (1024 * 1024)),
+        )
+    };
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0).min(1 << 20) as usize);
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > cap {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => {
+                let kind = if e.is_timeout() {
+                    Transport::Timeout
+                } else {
+                    Transport::Body
+                };
+                // Headers arrived, so the server was reached: a cut-off body is not a
+                // failure to connect.
+                return Err((
+                    kind,
+                    format!(
+                        "the connection broke off after {} bytes of the response body: {}",
+                        body.len(),
+                        error_chain(&e.without_url())
+                    ),
+                ));
+            }
         }
     }
 }
@@ -636,7 +764,6 @@ mod tests {
             },
             max_concurrency: 8,
             secrets: vec![],
-            scrub: |t, _| t.to_string(),
         }
     }
 

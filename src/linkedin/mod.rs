@@ -2,6 +2,7 @@
 //! envelopes, and nothing of the sync, the streams, the config or the output protocol.
 
 pub(crate) mod auth;
+pub(crate) mod breaker;
 pub(crate) mod client;
 pub(crate) mod orgs;
 pub(crate) mod pager;

@@ -1,10 +1,28 @@
 //! What to do with a response: a pure classifier `(status, headers, body) -> Action` and a
-//! bounded backoff policy built on `backon` (the `backoff` crate is unmaintained,
-//! RUSTSEC-2025-0012). The classifier is table-tested; the policy never waits forever.
+//! bounded backoff policy. The classifier is table-tested; the policy never waits forever.
+//!
+//! Rate limits, per LinkedIn
+//! (<https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/rate-limits>):
+//! limits are per day per application and per member, "reset at midnight UTC every day",
+//! and "in rare cases, LinkedIn may also return a 429 response as part of infrastructure
+//! protection. API service will return to normal automatically". The page documents no
+//! body or header that tells the two apart; LinkedIn's daily-limit answer says so in its
+//! message ("... throttle limit for calls to this resource is reached for the day"). So
+//! only a 429 whose message speaks of the day (or that reports zero requests left in
+//! `X-Restli-Quota-Remaining`) is the daily quota, which stops every request until
+//! midnight; any other 429 is short-term throttling, retried, and after the retry budget a
+//! transient error for that request's stream only.
+//!
+//! Waits are [`backon`]'s exponential backoff with its jitter (not "full jitter"): the
+//! delay `d = min_delay · 2^n` (n = retries so far, `d` capped at `max_delay / 2`) plus a
+//! uniformly random extra in `[0, d)`, so each wait lies in `[d, 2d)` and never exceeds
+//! `max_delay`. The generator is seeded from the operating system for every request, so
+//! concurrent requests and separate runs never retry in lockstep. backon, not the
+//! unmaintained `backoff` crate (RUSTSEC-2025-0012): see docs/dependencies.md.
 
 use std::time::Duration;
 
-use backon::{BackoffBuilder, ExponentialBuilder};
+use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use serde::Deserialize;
 
 use crate::error::FailureType;
@@ -35,11 +53,11 @@ pub(crate) enum Outcome<'a> {
         quota_remaining: Option<&'a str>,
         body: &'a [u8],
     },
-    /// The connection failed, timed out, or the body was cut short or not JSON.
+    /// The connection failed, timed out, or the body was cut short, too large or not JSON.
     Transport(Transport),
 }
 
-/// Kinds of transport failure, all retryable.
+/// Kinds of transport failure, all retryable but `TooLarge`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Transport {
     Timeout,
@@ -48,6 +66,8 @@ pub(crate) enum Transport {
     Body,
     /// A 2xx whose body is not the JSON LinkedIn documents.
     Decode,
+    /// The body exceeded the size cap: not retried (it would only be read again).
+    TooLarge,
 }
 
 /// What the client does next.
@@ -76,6 +96,7 @@ pub(crate) fn parse_retry_after(v: &str) -> Option<Duration> {
 /// The pure classifier.
 pub(crate) fn classify(outcome: Outcome<'_>) -> Action {
     let (status, retry_after, quota_remaining, body) = match outcome {
+        Outcome::Transport(Transport::TooLarge) => return Action::Fail(FailureType::System),
         Outcome::Transport(t) => {
             return Action::Retry {
                 after: None,
@@ -131,7 +152,7 @@ pub(crate) fn classify(outcome: Outcome<'_>) -> Action {
 }
 
 /// A bounded retry policy: at most `max_retries` waits, each at most `max_delay`, all
-/// together at most `max_total`.
+/// together (including waits a server asked for with `Retry-After`) at most `max_total`.
 #[derive(Debug, Clone)]
 pub(crate) struct RetryPolicy {
     pub max_retries: u32,
@@ -151,15 +172,73 @@ impl RetryPolicy {
         }
     }
 
-    /// Full-jitter exponential delays; `None` when the budget is spent.
-    pub(crate) fn backoff(&self) -> impl Iterator<Item = Duration> {
-        ExponentialBuilder::default()
-            .with_min_delay(self.min_delay)
-            .with_max_delay(self.max_delay)
-            .with_max_times(self.max_retries as usize)
-            .with_total_delay(Some(self.max_total))
-            .with_jitter()
+    /// The waits of one request's retries.
+    pub(crate) fn budget(&self) -> RetryBudget {
+        RetryBudget {
+            policy: self.clone(),
+            backoff: None,
+            slept: Duration::ZERO,
+        }
+    }
+}
+
+/// One request's retry budget: backon's jittered exponential delays, at most
+/// `max_retries` of them, and the time actually slept (`Retry-After` waits included)
+/// counted against `max_total`. (backon's own total-delay bound counts only the delays it
+/// handed out, not a server's `Retry-After` nor a sleep that overran.)
+#[derive(Debug)]
+pub(crate) struct RetryBudget {
+    policy: RetryPolicy,
+    /// Built at the first retry: most requests never need one.
+    backoff: Option<ExponentialBackoff>,
+    slept: Duration,
+}
+
+/// A seed for backon's jitter from the operating system. backon built without its `std`
+/// feature seeds every generator with the same constant, and with it from the clock and
+/// thread id only: either way runs could retry in lockstep (issue 14 saw the same waits,
+/// 1480, 3896, 6115, 12942 ms, in every run). `None` only if the OS has no random source,
+/// and then backon's own seeding (the `std` feature) is used.
+fn jitter_seed() -> Option<u64> {
+    getrandom::u64().ok()
+}
+
+impl RetryBudget {
+    /// The wait before the next retry, or `None` when the retries or the time are spent:
+    /// the server's `Retry-After` if it gave one, capped at `max_delay`; else backon's
+    /// exponential delay `d = min_delay · 2^n` plus a uniformly random extra of up to `d`
+    /// ("jitter"). `d` is capped at half of `max_delay`, so no wait exceeds `max_delay`.
+    pub(crate) fn next_wait(&mut self, server_asked: Option<Duration>) -> Option<Duration> {
+        let policy = &self.policy;
+        let backoff = self.backoff.get_or_insert_with(|| {
+            let builder = ExponentialBuilder::default()
+                .with_min_delay(policy.min_delay)
+                .with_max_delay(policy.max_delay / 2)
+                .with_max_times(policy.max_retries as usize)
+                .with_jitter();
+            match jitter_seed() {
+                Some(seed) => builder.with_jitter_seed(seed),
+                None => builder,
+            }
             .build()
+        });
+        // Always advanced, so the retry count and the growth include Retry-After waits.
+        let jittered = backoff.next()?;
+        let wait = server_asked.unwrap_or(jittered).min(policy.max_delay);
+        if self.slept + wait > policy.max_total {
+            return None;
+        }
+        Some(wait)
+    }
+
+    /// Records a wait as slept (the caller measures it: a sleep can overrun).
+    pub(crate) fn slept(&mut self, d: Duration) {
+        self.slept += d;
+    }
+
+    /// The time slept so far.
+    pub(crate) fn total_slept(&self) -> Duration {
+        self.slept
     }
 }
 
@@ -263,19 +342,69 @@ mod tests {
     }
 
     #[test]
-    fn policy_is_bounded() {
+    fn policy_is_bounded_and_counts_server_waits() {
         let p = RetryPolicy {
             max_retries: 5,
             min_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(40),
             max_total: Duration::from_secs(10),
         };
-        let delays: Vec<Duration> = p.backoff().collect();
-        assert_eq!(delays.len(), 5);
+        let mut b = p.budget();
+        let mut waits = Vec::new();
+        while let Some(w) = b.next_wait(None) {
+            b.slept(w);
+            waits.push(w);
+        }
+        assert_eq!(waits.len(), 5);
         assert!(
-            delays.iter().all(|d| *d <= Duration::from_millis(80)),
-            "{delays:?}"
+            waits.iter().all(|d| *d <= Duration::from_millis(40)),
+            "{waits:?}"
         );
-        assert_eq!(RetryPolicy::new(0).backoff().count(), 0);
+        assert!(RetryPolicy::new(0).budget().next_wait(None).is_none());
+        // Retry-After waits count against the time budget: 3 × 60 s fit in 200 s, a
+        // fourth does not, although retries are left.
+        let p = RetryPolicy {
+            max_total: Duration::from_secs(200),
+            ..RetryPolicy::new(10)
+        };
+        let mut b = p.budget();
+        let mut n = 0;
+        while let Some(w) = b.next_wait(Some(Duration::from_secs(600))) {
+            assert_eq!(w, Duration::from_secs(60), "capped at max_delay");
+            b.slept(w);
+            n += 1;
+        }
+        assert_eq!(n, 3);
+        assert_eq!(b.total_slept(), Duration::from_secs(180));
+    }
+
+    #[test]
+    fn jitter_is_random() {
+        // The same policy must not give the same waits twice (the bug: a fixed sequence
+        // 1480, 3896, 6115, 12942 ms in every run). Three sequences of 5 waits drawn from
+        // ranges of 1-32 s collide by chance with probability far below 1e-12.
+        let p = RetryPolicy::new(5);
+        let seq = || {
+            let mut b = p.budget();
+            std::iter::from_fn(|| b.next_wait(None)).collect::<Vec<_>>()
+        };
+        let (a, b, c) = (seq(), seq(), seq());
+        assert_eq!(a.len(), 5);
+        assert!(a != b && b != c && a != c, "{a:?} {b:?} {c:?}");
+        // backon's jitter: wait n lies in [d, 2d) with d = 1 s · 2^n.
+        for s in [&a, &b, &c] {
+            for (i, w) in s.iter().enumerate() {
+                let d = Duration::from_secs(1 << i);
+                assert!(*w >= d && *w < 2 * d, "wait {i}: {w:?}");
+            }
+        }
+        // The longest waits stay within max_delay (60 s), still jittered.
+        let mut late = RetryPolicy::new(12).budget();
+        let waits: Vec<Duration> = std::iter::from_fn(|| late.next_wait(None)).collect();
+        assert!(
+            waits.iter().all(|w| *w <= Duration::from_secs(60)),
+            "{waits:?}"
+        );
+        assert!(waits[8..].windows(2).any(|w| w[0] != w[1]), "{waits:?}");
     }
 }

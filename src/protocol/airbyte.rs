@@ -4,6 +4,8 @@ use serde_json::{json, Value};
 
 use super::StreamStatus;
 use crate::error::Error;
+// Every message that may quote a request or response is scrubbed at this last step too.
+use crate::scrub::scrub;
 
 pub(crate) fn spec(spec: &Value) -> Value {
     json!({"type": "SPEC", "spec": spec})
@@ -11,7 +13,7 @@ pub(crate) fn spec(spec: &Value) -> Value {
 
 pub(crate) fn connection_status(ok: bool, message: &str) -> Value {
     json!({"type": "CONNECTION_STATUS",
-           "connectionStatus": {"status": if ok { "SUCCEEDED" } else { "FAILED" }, "message": message}})
+           "connectionStatus": {"status": if ok { "SUCCEEDED" } else { "FAILED" }, "message": scrub(message)}})
 }
 
 pub(crate) fn catalog(catalog: &Value) -> Value {
@@ -28,13 +30,13 @@ pub(crate) fn stream_state(stream: &str, state: &Value, record_count: u64) -> Va
 }
 
 pub(crate) fn log(level: &str, message: &str) -> Value {
-    json!({"type": "LOG", "log": {"level": level, "message": message}})
+    json!({"type": "LOG", "log": {"level": level, "message": scrub(message)}})
 }
 
 pub(crate) fn trace_error(err: &Error, stream: Option<&str>, now_ms: i64) -> Value {
     let mut error = json!({
-        "message": err.to_string(),
-        "internal_message": format!("{err:?}"),
+        "message": scrub(&err.to_string()),
+        "internal_message": scrub(&format!("{err:?}")),
         "failure_type": err.failure_type().as_str(),
     });
     if let Some(s) = stream {
