@@ -46,6 +46,9 @@ pub enum Error {
     /// The daily request quota is used up; resumable from the last STATE.
     #[error("LinkedIn's daily request quota is exhausted ({endpoint}). Everything read so far is checkpointed; the quota resets at midnight UTC ({reset}), and the next sync resumes from the last state.")]
     QuotaExhausted { endpoint: String, reset: String },
+    /// The config's `max_requests_per_run` is spent; resumable from the last STATE.
+    #[error("The request budget of this run ran out (max_requests_per_run = {max}). Everything read so far is checkpointed and the next sync continues where this one stopped; raise max_requests_per_run (or remove it for no limit) to read more per run.")]
+    BudgetExhausted { max: u64 },
     /// Network failures or 5xx that outlasted the retry budget.
     #[error("{0}")]
     Transient(String),
@@ -72,7 +75,9 @@ impl Error {
         match self {
             Error::Config(_) => FailureType::Config,
             Error::Api { failure, .. } => *failure,
-            Error::QuotaExhausted { .. } | Error::Transient(_) => FailureType::Transient,
+            Error::QuotaExhausted { .. } | Error::BudgetExhausted { .. } | Error::Transient(_) => {
+                FailureType::Transient
+            }
             Error::Decode { .. }
             | Error::Output(_)
             | Error::Internal(_)

@@ -27,6 +27,20 @@ pub(crate) type PostCounts = BTreeMap<String, u64>;
 pub struct State {
     streams: BTreeMap<String, BTreeMap<String, Cursor>>,
     counts: BTreeMap<String, BTreeMap<String, PostCounts>>,
+    /// Work of a sync that stopped before its end (daily quota, request budget), per
+    /// stream and partition; the next run continues it and clears it when the sync ends.
+    resume: BTreeMap<String, BTreeMap<String, Resume>>,
+}
+
+/// How far an unfinished sync got with one stream partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Resume {
+    /// A full refresh that completed in the unfinished sync: not read again until the
+    /// sync ends (Airbyte's resumable full refresh).
+    Done,
+    /// A pass over an organization's posts that stopped part-way: the posts whose
+    /// reads completed (their records were emitted before this was checkpointed).
+    Posts(std::collections::BTreeSet<String>),
 }
 
 /// Streams of the Python connector and the stream that continues them here.
@@ -68,11 +82,126 @@ impl State {
             .insert(partition.to_string(), counts);
     }
 
-    /// Partitions of a stream that have a cursor or counts, in order.
+    /// Merges per-post counts into a partition's counts (posts read so far in a pass).
+    pub(crate) fn merge_post_counts(&mut self, stream: &str, partition: &str, counts: PostCounts) {
+        self.counts
+            .entry(stream.to_string())
+            .or_default()
+            .entry(partition.to_string())
+            .or_default()
+            .extend(counts);
+    }
+
+    /// How far an unfinished sync got with one partition.
+    pub(crate) fn resume(&self, stream: &str, partition: &str) -> Option<&Resume> {
+        self.resume.get(stream)?.get(partition)
+    }
+
+    /// Sets or clears (`None`) the resume point of one partition.
+    pub(crate) fn set_resume(&mut self, stream: &str, partition: &str, r: Option<Resume>) {
+        match r {
+            Some(r) => {
+                self.resume
+                    .entry(stream.to_string())
+                    .or_default()
+                    .insert(partition.to_string(), r);
+            }
+            None => {
+                if let Some(m) = self.resume.get_mut(stream) {
+                    m.remove(partition);
+                    if m.is_empty() {
+                        self.resume.remove(stream);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds posts to a partition's unfinished pass.
+    pub(crate) fn add_resume_posts(
+        &mut self,
+        stream: &str,
+        partition: &str,
+        posts: impl IntoIterator<Item = String>,
+    ) {
+        let slot = self
+            .resume
+            .entry(stream.to_string())
+            .or_default()
+            .entry(partition.to_string())
+            .or_insert_with(|| Resume::Posts(Default::default()));
+        match slot {
+            Resume::Posts(set) => set.extend(posts),
+            Resume::Done => {}
+        }
+    }
+
+    /// Ends the unfinished sync: clears every resume point; returns the streams that had one.
+    pub(crate) fn clear_resume(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.resume).into_keys().collect()
+    }
+
+    /// Forgets the full refreshes marked done, keeping unfinished passes over posts;
+    /// returns the streams that had such a mark.
+    pub(crate) fn clear_resume_done(&mut self) -> Vec<String> {
+        let mut names = Vec::new();
+        for (name, parts) in self.resume.iter_mut() {
+            let before = parts.len();
+            parts.retain(|_, r| !matches!(r, Resume::Done));
+            if parts.len() != before {
+                names.push(name.clone());
+            }
+        }
+        self.resume.retain(|_, parts| !parts.is_empty());
+        names
+    }
+
+    /// Partitions of a stream that have a cursor, counts or a resume point, in order.
     fn partitions(&self, stream: &str) -> std::collections::BTreeSet<&String> {
         let a = self.streams.get(stream).into_iter().flat_map(|m| m.keys());
         let b = self.counts.get(stream).into_iter().flat_map(|m| m.keys());
-        a.chain(b).collect()
+        let c = self.resume.get(stream).into_iter().flat_map(|m| m.keys());
+        a.chain(b).chain(c).collect()
+    }
+
+    /// The JSON form of a partition's resume point.
+    fn resume_json(&self, stream: &str, partition: &str) -> Option<Value> {
+        Some(match self.resume(stream, partition)? {
+            Resume::Done => json!({"done": true}),
+            Resume::Posts(set) => json!({"posts_done": set}),
+        })
+    }
+
+    /// Reads a partition's `resume` entry.
+    fn read_resume(
+        &mut self,
+        name: &str,
+        org: &str,
+        v: Option<&Value>,
+        at: &str,
+        bad: &dyn Fn(String) -> Error,
+    ) -> Result<()> {
+        let Some(v) = v else { return Ok(()) };
+        let r = if v.get("done").and_then(Value::as_bool) == Some(true) {
+            Resume::Done
+        } else if let Some(list) = v.get("posts_done").and_then(Value::as_array) {
+            let mut set = std::collections::BTreeSet::new();
+            for p in list {
+                let p = p.as_str().ok_or_else(|| {
+                    bad(format!(
+                        "{at}: resume.posts_done must be a list of post URNs"
+                    ))
+                })?;
+                set.insert(p.to_string());
+            }
+            Resume::Posts(set)
+        } else {
+            return Err(bad(format!(
+                "{at}: resume must be {{\"done\": true}} or {{\"posts_done\": [...]}}"
+            )));
+        };
+        self.set_resume(name, org, Some(r));
+        Ok(())
     }
 
     /// The Airbyte `stream_state` of one stream.
@@ -90,6 +219,9 @@ impl State {
                 if let Some(counts) = self.post_counts(def.name, p) {
                     entry["post_counts"] = json!(counts);
                 }
+                if let Some(r) = self.resume_json(def.name, p) {
+                    entry["resume"] = r;
+                }
                 entry
             })
             .collect();
@@ -99,8 +231,12 @@ impl State {
     /// The whole Singer state.
     pub(crate) fn singer_state(&self) -> Value {
         let mut bookmarks = Map::new();
-        let names: std::collections::BTreeSet<&String> =
-            self.streams.keys().chain(self.counts.keys()).collect();
+        let names: std::collections::BTreeSet<&String> = self
+            .streams
+            .keys()
+            .chain(self.counts.keys())
+            .chain(self.resume.keys())
+            .collect();
         for stream in names {
             let key = streams::find(stream)
                 .and_then(|d| d.cursor)
@@ -115,6 +251,9 @@ impl State {
                     }
                     if let Some(counts) = self.post_counts(stream, p) {
                         entry["post_counts"] = json!(counts);
+                    }
+                    if let Some(r) = self.resume_json(stream, p) {
+                        entry["resume"] = r;
                     }
                     entry
                 })
@@ -266,7 +405,23 @@ impl State {
             return Ok(());
         };
         let Some(field) = def.cursor else {
-            return Ok(()); // full-refresh streams keep no bookmark
+            // Full-refresh streams keep no bookmark, only where an unfinished sync got.
+            for (j, entry) in ss
+                .get("states")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                if let Some(org) = entry
+                    .pointer("/partition/organization")
+                    .and_then(Value::as_str)
+                {
+                    let at = format!("stream '{name}', states[{j}]");
+                    self.read_resume(name, org, entry.get("resume"), &at, bad)?;
+                }
+            }
+            return Ok(());
         };
         let states = ss.get("states").and_then(Value::as_array)
             .ok_or_else(|| bad(format!("stream '{name}': expected {{\"states\": [{{\"partition\": {{\"organization\": ...}}, \"cursor\": {{\"{field}\": ...}}}}]}}")))?;
@@ -281,6 +436,13 @@ impl State {
                 })?;
             let cursor = entry.get("cursor").and_then(|c| c.get(field));
             let at = format!("stream '{name}', states[{j}]");
+            self.read_resume(name, org, entry.get("resume"), &at, bad)?;
+            if cursor.is_none()
+                && entry.get("post_counts").is_none()
+                && entry.get("resume").is_some()
+            {
+                continue;
+            }
             self.read_partition(
                 name,
                 org,
@@ -306,13 +468,14 @@ impl State {
                 );
                 continue;
             };
-            if def.cursor.is_none() {
-                continue;
-            }
-            let parts = b
-                .get("partitions")
-                .and_then(Value::as_array)
-                .ok_or_else(|| bad(format!("bookmarks.{name}: expected a 'partitions' list")))?;
+            let Some(parts) = b.get("partitions").and_then(Value::as_array) else {
+                if def.cursor.is_none() {
+                    continue; // a full-refresh stream keeps nothing else
+                }
+                return Err(bad(format!(
+                    "bookmarks.{name}: expected a 'partitions' list"
+                )));
+            };
             for (j, p) in parts.iter().enumerate() {
                 let org = p
                     .pointer("/context/organization")
@@ -323,6 +486,14 @@ impl State {
                         ))
                     })?;
                 let at = format!("bookmarks.{name}.partitions[{j}]");
+                self.read_resume(name, org, p.get("resume"), &at, bad)?;
+                if def.cursor.is_none()
+                    || (p.get("replication_key_value").is_none()
+                        && p.get("post_counts").is_none()
+                        && p.get("resume").is_some())
+                {
+                    continue;
+                }
                 self.read_partition(
                     name,
                     org,

@@ -104,6 +104,7 @@ pub(crate) fn client_settings(config: &Config) -> ClientSettings {
             ..RetryPolicy::new(config.max_retries)
         },
         max_concurrency: config.max_concurrency as usize,
+        max_requests: config.max_requests_per_run,
         secrets,
         scrub,
     }

@@ -86,24 +86,32 @@ pub(crate) async fn read<W: Write + Send>(
     let producer = {
         let shared = &shared;
         async move {
-            futures_util::stream::iter(units)
-                .for_each_concurrent(limit, |unit| {
-                    let tx = tx.clone();
-                    async move {
-                        let result = run::run_unit(shared, &unit, &tx).await;
-                        let done = Msg::Done {
-                            stream: unit.stream,
-                            org: unit.org,
-                            result,
-                        };
-                        let _ = tx.send(done).await;
-                    }
-                })
-                .await;
+            // Unfinished passes first: the next phase starts only when they are done.
+            for phase in plan::phases(units) {
+                futures_util::stream::iter(phase)
+                    .for_each_concurrent(limit, |unit| {
+                        let tx = tx.clone();
+                        async move {
+                            let result = if unit.already_done() {
+                                Ok((None, None))
+                            } else {
+                                run::run_unit(shared, &unit, &tx).await
+                            };
+                            let done = Msg::Done {
+                                stream: unit.stream,
+                                org: unit.org,
+                                result,
+                            };
+                            let _ = tx.send(done).await;
+                        }
+                    })
+                    .await;
+            }
         }
     };
     let mut sink = Sink::new(writer, selected, state, outstanding, &shared.cancel, now);
     drive(producer, rx, &mut sink).await;
+    sink.finish();
     let Sink {
         writer,
         total_records,

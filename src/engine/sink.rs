@@ -13,7 +13,7 @@ use super::UnitResult;
 use crate::catalog::Selected;
 use crate::error::{Error, Result};
 use crate::protocol::{StreamStatus, Writer};
-use crate::state::State;
+use crate::state::{PostCounts, Resume, State};
 
 /// What units tell the sink.
 pub(super) enum Msg {
@@ -24,6 +24,15 @@ pub(super) enum Msg {
         stream: usize,
         data: Vec<u8>,
         count: u64,
+    },
+    /// Posts whose reads completed in a pass over an organization's posts (their
+    /// records were sent before this), with their activity counts for incremental
+    /// streams: checkpointed so a stopped pass resumes after them.
+    Progress {
+        stream: usize,
+        org: String,
+        posts: Vec<String>,
+        counts: Option<PostCounts>,
     },
     /// A unit finished: its stream, organization (none for global streams) and outcome.
     Done {
@@ -47,8 +56,10 @@ pub(super) struct Sink<'a, W: Write> {
     pub total_records: u64,
     /// Streams that failed, with the first error of each.
     pub failures: Vec<(String, Error)>,
-    /// The daily-quota stop, reported once for the whole read.
+    /// The daily-quota or request-budget stop, reported once for the whole read.
     pub quota: Option<Error>,
+    /// Full-refresh partitions that completed in this read (stream index, partition).
+    completed_full: Vec<(usize, String)>,
     /// A failure to write stdout: the read stops.
     pub output_error: Option<Error>,
 }
@@ -75,6 +86,7 @@ impl<'a, W: Write> Sink<'a, W> {
             total_records: 0,
             failures: Vec::new(),
             quota: None,
+            completed_full: Vec::new(),
             output_error: None,
         }
     }
@@ -91,6 +103,12 @@ impl<'a, W: Write> Sink<'a, W> {
                 data,
                 count,
             } => self.records(stream, &data, count),
+            Msg::Progress {
+                stream,
+                org,
+                posts,
+                counts,
+            } => self.progress(stream, &org, posts, counts),
             Msg::Done {
                 stream,
                 org,
@@ -126,6 +144,76 @@ impl<'a, W: Write> Sink<'a, W> {
         Ok(())
     }
 
+    /// Writes a stream's STATE message (all of its partitions).
+    fn write_state(&mut self, stream: usize) -> Result<()> {
+        let def = self.selected[stream].def;
+        let state = &self.state;
+        self.writer.state(
+            def.name,
+            self.since_state[stream],
+            || state.airbyte_stream_state(def),
+            || state.singer_state(),
+        )?;
+        self.since_state[stream] = 0;
+        Ok(())
+    }
+
+    fn progress(
+        &mut self,
+        stream: usize,
+        org: &str,
+        posts: Vec<String>,
+        counts: Option<PostCounts>,
+    ) -> Result<()> {
+        if posts.is_empty() {
+            return Ok(());
+        }
+        let name = self.selected[stream].def.name;
+        if let Some(counts) = counts {
+            self.state.merge_post_counts(name, org, counts);
+        }
+        self.state.add_resume_posts(name, org, posts);
+        self.write_state(stream)
+    }
+
+    /// The end of a read. A read that stopped early records which full refreshes
+    /// completed, so the next run (continuing this sync) does not repeat them; a read
+    /// that completed everything ends the sync and clears every resume point.
+    pub(super) fn finish(&mut self) {
+        if self.output_error.is_some() {
+            return;
+        }
+        let mut touched: Vec<usize> = Vec::new();
+        let names = if self.quota.is_some() {
+            // Stopped by the quota or the budget: the next run continues this sync.
+            for (stream, partition) in std::mem::take(&mut self.completed_full) {
+                let name = self.selected[stream].def.name;
+                self.state.set_resume(name, &partition, Some(Resume::Done));
+                touched.push(stream);
+            }
+            Vec::new()
+        } else if self.failures.is_empty() && !self.cancel.load(Ordering::SeqCst) {
+            self.state.clear_resume()
+        } else {
+            // Another failure, perhaps one the user must fix: the next run re-reads the
+            // full refreshes (never skip them run after run), but unfinished passes over
+            // posts still resume where they stopped.
+            self.state.clear_resume_done()
+        };
+        touched.extend(
+            (0..self.selected.len())
+                .filter(|&i| names.iter().any(|n| n == self.selected[i].def.name)),
+        );
+        touched.sort_unstable();
+        touched.dedup();
+        for stream in touched {
+            if let Err(e) = self.write_state(stream) {
+                self.output_error = Some(e);
+                return;
+            }
+        }
+    }
+
     fn done(
         &mut self,
         stream: usize,
@@ -136,22 +224,28 @@ impl<'a, W: Write> Sink<'a, W> {
         self.outstanding[stream] -= 1;
         match result {
             Ok((cursor, counts)) => {
+                let partition = org.as_deref().unwrap_or_default();
                 if sel.incremental {
-                    let partition = org.as_deref().unwrap_or_default();
                     if let Some(c) = cursor {
                         self.state.advance(sel.def.name, partition, c);
                     }
                     if let Some(counts) = counts {
                         self.state.set_post_counts(sel.def.name, partition, counts);
                     }
-                    let state = &self.state;
-                    self.writer.state(
-                        sel.def.name,
-                        self.since_state[stream],
-                        || state.airbyte_stream_state(sel.def),
-                        || state.singer_state(),
-                    )?;
-                    self.since_state[stream] = 0;
+                    // The pass is complete: its bookmark now covers it.
+                    self.state.set_resume(sel.def.name, partition, None);
+                    self.write_state(stream)?;
+                } else {
+                    self.completed_full.push((stream, partition.to_string()));
+                    if matches!(
+                        self.state.resume(sel.def.name, partition),
+                        Some(Resume::Posts(_))
+                    ) {
+                        // A finished pass forgets its posts; if the read stops, `finish`
+                        // marks the partition done.
+                        self.state.set_resume(sel.def.name, partition, None);
+                        self.write_state(stream)?;
+                    }
                 }
             }
             Err(Error::Cancelled) => {}
@@ -165,13 +259,17 @@ impl<'a, W: Write> Sink<'a, W> {
 
     fn failed(&mut self, sel: Selected, org: Option<&str>, e: Error) {
         tracing::error!(stream = sel.def.name, organization = org.unwrap_or("-"), error = %e, "Stream partition failed");
-        let fatal = matches!(e, Error::QuotaExhausted { .. })
+        let stop = matches!(
+            e,
+            Error::QuotaExhausted { .. } | Error::BudgetExhausted { .. }
+        );
+        let fatal = stop
             || matches!(&e, Error::Api { status: 401, .. })
             || matches!(e, Error::Output(_) | Error::BrokenPipe);
         if fatal {
             self.cancel.store(true, Ordering::SeqCst);
         }
-        if matches!(e, Error::QuotaExhausted { .. }) {
+        if stop {
             if self.quota.is_none() {
                 self.quota = Some(e);
             }
@@ -190,8 +288,8 @@ impl<'a, W: Write> Sink<'a, W> {
         } else {
             StreamStatus::Complete
         };
-        let reset =
-            (failed && self.quota.is_some()).then(|| next_midnight(self.now).timestamp_millis());
+        let quota = matches!(self.quota, Some(Error::QuotaExhausted { .. }));
+        let reset = (failed && quota).then(|| next_midnight(self.now).timestamp_millis());
         self.writer.stream_status(name, status, reset, now_ms)?;
         if !failed {
             self.writer.estimate(name, self.counts[stream], now_ms)?;
