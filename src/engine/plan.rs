@@ -23,9 +23,10 @@ pub(super) struct Unit {
 }
 
 impl Unit {
-    /// A full refresh already completed in the unfinished sync this read continues.
+    /// Already completed in the unfinished sync this read continues: not read again
+    /// until that sync ends, so each quota day goes to the work still left.
     pub(super) fn already_done(&self) -> bool {
-        !self.incremental && matches!(self.resume, Some(Resume::Done))
+        matches!(self.resume, Some(Resume::Done))
     }
 
     /// A pass over posts that stopped part-way in an earlier run.

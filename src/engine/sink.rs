@@ -58,8 +58,8 @@ pub(super) struct Sink<'a, W: Write> {
     pub failures: Vec<(String, Error)>,
     /// The daily-quota or request-budget stop, reported once for the whole read.
     pub quota: Option<Error>,
-    /// Full-refresh partitions that completed in this read (stream index, partition).
-    completed_full: Vec<(usize, String)>,
+    /// Partitions that completed in this read (stream index, partition).
+    completed: Vec<(usize, String)>,
     /// A failure to write stdout: the read stops.
     pub output_error: Option<Error>,
 }
@@ -86,7 +86,7 @@ impl<'a, W: Write> Sink<'a, W> {
             total_records: 0,
             failures: Vec::new(),
             quota: None,
-            completed_full: Vec::new(),
+            completed: Vec::new(),
             output_error: None,
         }
     }
@@ -185,8 +185,9 @@ impl<'a, W: Write> Sink<'a, W> {
         }
         let mut touched: Vec<usize> = Vec::new();
         let names = if self.quota.is_some() {
-            // Stopped by the quota or the budget: the next run continues this sync.
-            for (stream, partition) in std::mem::take(&mut self.completed_full) {
+            // Stopped by the quota or the budget: the next run continues this sync and
+            // skips what completed in it.
+            for (stream, partition) in std::mem::take(&mut self.completed) {
                 let name = self.selected[stream].def.name;
                 self.state.set_resume(name, &partition, Some(Resume::Done));
                 touched.push(stream);
@@ -225,7 +226,13 @@ impl<'a, W: Write> Sink<'a, W> {
         match result {
             Ok((cursor, counts)) => {
                 let partition = org.as_deref().unwrap_or_default();
-                if sel.incremental {
+                let skipped = matches!(
+                    self.state.resume(sel.def.name, partition),
+                    Some(Resume::Done)
+                );
+                if skipped {
+                    // Completed earlier in the sync this read continues: nothing new.
+                } else if sel.incremental {
                     if let Some(c) = cursor {
                         self.state.advance(sel.def.name, partition, c);
                     }
@@ -235,18 +242,16 @@ impl<'a, W: Write> Sink<'a, W> {
                     // The pass is complete: its bookmark now covers it.
                     self.state.set_resume(sel.def.name, partition, None);
                     self.write_state(stream)?;
-                } else {
-                    self.completed_full.push((stream, partition.to_string()));
-                    if matches!(
-                        self.state.resume(sel.def.name, partition),
-                        Some(Resume::Posts(_))
-                    ) {
-                        // A finished pass forgets its posts; if the read stops, `finish`
-                        // marks the partition done.
-                        self.state.set_resume(sel.def.name, partition, None);
-                        self.write_state(stream)?;
-                    }
+                } else if matches!(
+                    self.state.resume(sel.def.name, partition),
+                    Some(Resume::Posts(_))
+                ) {
+                    // A finished pass forgets its posts; if the read stops, `finish`
+                    // marks the partition done.
+                    self.state.set_resume(sel.def.name, partition, None);
+                    self.write_state(stream)?;
                 }
+                self.completed.push((stream, partition.to_string()));
             }
             Err(Error::Cancelled) => {}
             Err(e) => self.failed(sel, org.as_deref(), e),

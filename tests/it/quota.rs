@@ -68,6 +68,21 @@ fn until_done(
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = run(&args, &env);
         let msgs = lines(&out);
+        let summary = of_type(&msgs, "LOG")
+            .iter()
+            .filter_map(|l| l["log"]["message"].as_str())
+            .find(|m| m.starts_with("Read "))
+            .unwrap_or("")
+            .to_string();
+        let incomplete: Vec<&str> = of_type(&msgs, "TRACE")
+            .iter()
+            .filter(|t| t["trace"]["stream_status"]["status"] == "INCOMPLETE")
+            .filter_map(|t| t["trace"]["stream_status"]["stream_descriptor"]["name"].as_str())
+            .collect();
+        eprintln!(
+            "  run {run_no}: exit {:?}; {summary}; incomplete: {incomplete:?}",
+            out.status.code()
+        );
         records.extend(pk_set(&msgs, catalog));
         all.extend(msgs.iter().cloned());
         if out.status.success() {
