@@ -165,3 +165,125 @@ fn a_sync_larger_than_the_daily_quota_finishes_within_ceil_n_over_q_plus_two_day
         );
     }
 }
+
+/// `max_requests_per_run`: each run stops at a checkpoint before sending more than the
+/// budget, says so in a transient error naming the setting, and leaves the unfinished
+/// streams INCOMPLETE; the next run continues, and the runs together deliver exactly the
+/// record set of one unbudgeted run.
+#[test]
+fn a_request_budget_stops_cleanly_and_the_runs_resume_to_the_same_records() {
+    let dir = tmp_dir();
+    let catalog = catalog_all(true);
+    let cat = write_json(&dir, "catalog.json", &catalog);
+    let (want, n) = clean_run(&dir, &cat, &catalog);
+    let budget = n.div_ceil(4);
+    let mock = start_mock(sized());
+    let mut cfg = mock.config("mock-token");
+    cfg["max_requests_per_run"] = json!(budget);
+    let cfg = write_json(&dir, "budget.json", &cfg);
+    let limit = n.div_ceil(budget) as usize + 2;
+    let sent_before = std::cell::Cell::new(0u64);
+    let got = until_done(
+        &cfg,
+        &cat,
+        &catalog,
+        &dir,
+        limit,
+        |_| {
+            let total = mock.stats_total();
+            assert!(
+                total - sent_before.get() <= budget,
+                "a run sent {} requests with a budget of {budget}",
+                total - sent_before.get()
+            );
+            sent_before.set(total);
+            Vec::new()
+        },
+        |msgs| {
+            let errors: Vec<&Value> = of_type(msgs, "TRACE")
+                .into_iter()
+                .filter(|t| t["trace"]["type"] == "ERROR")
+                .collect();
+            assert!(
+                errors
+                    .iter()
+                    .any(|e| e["trace"]["error"]["failure_type"] == "transient_error"
+                        && e["trace"]["error"]["message"]
+                            .as_str()
+                            .unwrap()
+                            .contains("max_requests_per_run")),
+                "{errors:?}"
+            );
+            assert!(of_type(msgs, "TRACE")
+                .iter()
+                .any(|t| t["trace"]["stream_status"]["status"] == "INCOMPLETE"));
+        },
+    );
+    eprintln!(
+        "budget N/4: N = {n}, budget {budget}: {:?} runs (limit {limit})",
+        got.runs
+    );
+    assert!(got.runs.is_some(), "not finished within {limit} runs");
+    assert!(mock.stats_total() - sent_before.get() <= budget);
+    assert_eq!(got.records, want);
+}
+
+/// One 404 on a post's comments (or reactions) skips that post, but it keeps its old count
+/// (here none), so the next incremental sync reads it again: nothing is lost.
+#[test]
+fn a_post_skipped_on_a_404_is_read_again_next_sync() {
+    let small = Scenario {
+        orgs: 1,
+        posts_per_org: 8,
+        comments_per_post: 3,
+        reactions_per_post: 3,
+        ..scenario()
+    };
+    let dir = tmp_dir();
+    let catalog = catalog_all(true);
+    let cat = write_json(&dir, "catalog.json", &catalog);
+    let clean_mock = start_mock(small.clone());
+    let clean_cfg = write_json(&dir, "clean.json", &clean_mock.config("mock-token"));
+    let want = pk_set(&lines(&read_ok(&clean_cfg, &cat)), &catalog);
+    for (stream, path) in [
+        ("post_comments", "/comments"),
+        ("post_reactions", "/rest/reactions/"),
+    ] {
+        let mock = start_mock(small.clone());
+        let cfg = write_json(&dir, "config.json", &mock.config("mock-token"));
+        let not_found = json!({"status": 404, "serviceErrorCode": 0, "message": "Not Found"});
+        mock.control(
+            "POST",
+            "faults",
+            &json!({"fault": "body", "status": 404, "body": not_found, "count": 1, "path": path}),
+        );
+        let first = lines(&read_ok(&cfg, &cat));
+        let first_set = pk_set(&first, &catalog);
+        let missed = want.difference(&first_set).count();
+        assert!(missed > 0, "{stream}: the 404 skipped nothing");
+        let state = write_json(&dir, "state.json", &last_states(&first));
+        let second = run(
+            &[
+                "read",
+                "--config",
+                cfg.to_str().unwrap(),
+                "--catalog",
+                cat.to_str().unwrap(),
+                "--state",
+                state.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert!(second.status.success());
+        let got: BTreeSet<String> = first_set
+            .union(&pk_set(&lines(&second), &catalog))
+            .cloned()
+            .collect();
+        let lost: Vec<&String> = want.difference(&got).collect();
+        assert!(
+            lost.is_empty(),
+            "{stream}: {} records lost: {lost:?}",
+            lost.len()
+        );
+    }
+}
