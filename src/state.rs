@@ -686,3 +686,51 @@ mod cursor_forms {
         );
     }
 }
+
+#[cfg(test)]
+mod resume_forms {
+    use super::*;
+
+    /// Resume points survive both protocols' forms, for incremental and full-refresh
+    /// streams alike, and a bad one is a config error naming it.
+    #[test]
+    fn resume_points_round_trip_and_bad_ones_are_named() {
+        let now = DateTime::parse_from_rfc3339("2026-11-20T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let org = "urn:li:organization:1";
+        let mut s = State::default();
+        s.add_resume_posts("post_comments", org, ["urn:li:share:1".to_string()]);
+        s.merge_post_counts(
+            "post_comments",
+            org,
+            [("urn:li:share:1".to_string(), 3)].into(),
+        );
+        s.add_resume_posts("video_statistics", org, ["urn:li:ugcPost:2".to_string()]);
+        s.set_resume("organizations", "", Some(Resume::Done));
+        let airbyte: Vec<Value> = ["post_comments", "video_statistics", "organizations"]
+            .iter()
+            .map(|n| {
+                let def = streams::find(n).unwrap();
+                json!({"type": "STREAM", "stream": {"stream_descriptor": {"name": n}, "stream_state": s.airbyte_stream_state(def)}})
+            })
+            .collect();
+        let text = Value::Array(airbyte).to_string();
+        assert_eq!(State::parse("s", &text, &[], now).unwrap(), s);
+        assert_eq!(
+            State::parse("s", &s.singer_state().to_string(), &[], now).unwrap(),
+            s
+        );
+        let mut cleared = s.clone();
+        assert_eq!(
+            cleared.clear_resume_done(),
+            vec!["organizations".to_string()]
+        );
+        assert!(cleared.resume("video_statistics", org).is_some());
+        assert_eq!(cleared.clear_resume().len(), 2);
+        assert_eq!(cleared.resume("post_comments", org), None);
+        let bad = r#"{"video_statistics":{"states":[{"partition":{"organization":"o"},"resume":{"posts_done":[1]}}]}}"#;
+        let e = State::parse("state.json", bad, &[], now).unwrap_err();
+        assert!(e.to_string().contains("posts_done"), "{e}");
+    }
+}
