@@ -292,8 +292,8 @@ pub(super) async fn post_paged(
             }
         }
     }
+    // The pass completed: its outcome replaces the checkpoints, so none is written here.
     drop(reads);
-    progress.checkpoint(out_ref).await;
     let counts = current.filter(|_| unit.incremental).map(|mut cur| {
         let before = |urn: &str| unit.counts.as_ref().and_then(|c| c.get(urn).copied());
         // Posts an earlier run of this pass read keep the count they were read at.
@@ -395,7 +395,7 @@ pub(super) async fn video(
         }
         progress.done(out, &post.urn, None).await;
     }
-    progress.checkpoint(out).await;
+    // The pass completed: no checkpoint needed, the unit's completion ends it.
     Ok(())
 }
 
