@@ -10,7 +10,7 @@ use super::{client_settings, load_config, read_file};
 use crate::catalog;
 use crate::engine;
 use crate::error::Result;
-use crate::linkedin::client::Client;
+use crate::linkedin::client::{Client, ClientSettings};
 use crate::linkedin::orgs;
 use crate::protocol::Writer;
 use crate::state::State;
@@ -41,7 +41,10 @@ pub(super) async fn run<W: Write + Send>(
         writer.log("WARN", "The catalog selects no stream; nothing to read")?;
         return Ok(0);
     }
-    let client = Client::new(client_settings(&config))?;
+    let client = Client::new(ClientSettings {
+        max_requests: config.max_requests_per_run,
+        ..client_settings(&config)
+    })?;
     let orgs = orgs::resolve(&config.organization_ids, &client).await?;
     let report = engine::read(&config, &client, orgs, &selected, state, writer, now).await?;
     let now_ms = now.timestamp_millis();
