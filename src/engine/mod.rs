@@ -3,7 +3,10 @@
 //! `max_concurrency` at a time, and send their records page by page to the sink, the
 //! single writer, which emits each unit's bookmark as STATE only after all of that
 //! unit's records. So a kill at any instant loses nothing on resume: at most the open
-//! units are read again, and primary keys make the repeats harmless.
+//! units are read again, and primary keys make the repeats harmless. Units that iterate
+//! an organization's posts also checkpoint the posts they completed, and a read stopped by
+//! the quota or the request budget is continued by the next one, which finishes those
+//! passes before starting anything else (`plan::phases`).
 //!
 //! - `plan`: the units, from the catalog, the state and the organizations
 //! - `run` and `posts`: one unit, driven by its stream's endpoint kind
