@@ -164,6 +164,7 @@ fn a_sync_larger_than_the_daily_quota_finishes_within_ceil_n_over_q_plus_two_day
             lost.first()
         );
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `max_requests_per_run`: each run stops at a checkpoint before sending more than the
@@ -226,6 +227,7 @@ fn a_request_budget_stops_cleanly_and_the_runs_resume_to_the_same_records() {
     assert!(got.runs.is_some(), "not finished within {limit} runs");
     assert!(mock.stats_total() - sent_before.get() <= budget);
     assert_eq!(got.records, want);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// One 404 on a post's comments (or reactions) skips that post, but it keeps its old count
@@ -286,4 +288,5 @@ fn a_post_skipped_on_a_404_is_read_again_next_sync() {
             lost.len()
         );
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
