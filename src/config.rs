@@ -132,14 +132,21 @@ pub struct Config {
     #[schemars(title = "Retry budget (seconds)", range(min = 1, max = 3600), extend("order" = 9))]
     pub retry_budget_secs: u64,
 
+    /// Most API requests one sync may send (retries included); unset means no limit. When
+    /// it runs out, the sync stops at a checkpoint, reports the unfinished streams, and the
+    /// next sync continues where it stopped.
+    #[serde(default)]
+    #[schemars(title = "Max requests per run", range(min = 1), extend("order" = 10))]
+    pub max_requests_per_run: Option<u64>,
+
     /// Advanced: base URL of the LinkedIn REST API (for proxies and the bundled mock).
     #[serde(default = "default_api_base_url")]
-    #[schemars(title = "API base URL", extend("order" = 10))]
+    #[schemars(title = "API base URL", extend("order" = 11))]
     pub api_base_url: String,
 
     /// Advanced: base URL of LinkedIn's OAuth endpoints.
     #[serde(default = "default_oauth_base_url")]
-    #[schemars(title = "OAuth base URL", extend("order" = 11))]
+    #[schemars(title = "OAuth base URL", extend("order" = 12))]
     pub oauth_base_url: String,
 
     /// Paste mistakes cleaned from the access token while loading (reported by `check`).
@@ -575,6 +582,12 @@ impl Config {
         }
         if !(1..=3600).contains(&self.retry_budget_secs) {
             return bad("retry_budget_secs", "must be between 1 and 3600");
+        }
+        if self.max_requests_per_run == Some(0) {
+            return bad(
+                "max_requests_per_run",
+                "must be at least 1 (remove it for no limit)",
+            );
         }
         if self.max_retries > 20 {
             return bad("max_retries", "must be at most 20");

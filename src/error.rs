@@ -50,6 +50,9 @@ pub enum Error {
     /// sync stops with this one error.
     #[error("{0}")]
     ApiUnavailable(String),
+    /// The config's `max_requests_per_run` is spent; resumable from the last STATE.
+    #[error("The request budget of this run ran out (max_requests_per_run = {max}). Everything read so far is checkpointed and the next sync continues where this one stopped; raise max_requests_per_run (or remove it for no limit) to read more per run.")]
+    BudgetExhausted { max: u64 },
     /// Network failures or 5xx that outlasted the retry budget.
     #[error("{0}")]
     Transient(String),
@@ -83,6 +86,7 @@ impl Error {
             Error::Config(_) => FailureType::Config,
             Error::Api { failure, .. } => *failure,
             Error::QuotaExhausted { .. }
+            | Error::BudgetExhausted { .. }
             | Error::Transient(_)
             | Error::ApiUnavailable(_)
             | Error::Interrupted { .. } => FailureType::Transient,

@@ -30,6 +30,20 @@ pub(crate) type PostCounts = BTreeMap<String, u64>;
 pub struct State {
     streams: BTreeMap<String, BTreeMap<String, Cursor>>,
     counts: BTreeMap<String, BTreeMap<String, PostCounts>>,
+    /// Work of a sync that stopped before its end (daily quota, request budget), per
+    /// stream and partition; the next run continues it and clears it when the sync ends.
+    resume: BTreeMap<String, BTreeMap<String, Resume>>,
+}
+
+/// How far an unfinished sync got with one stream partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Resume {
+    /// A full refresh that completed in the unfinished sync: not read again until the
+    /// sync ends (Airbyte's resumable full refresh).
+    Done,
+    /// A pass over an organization's posts that stopped part-way: the posts whose
+    /// reads completed (their records were emitted before this was checkpointed).
+    Posts(std::collections::BTreeSet<String>),
 }
 
 /// Streams of the Python connector and the stream that continues them here.
@@ -91,11 +105,131 @@ impl State {
         cursors + counts
     }
 
-    /// Partitions of a stream that have a cursor or counts, in order.
+    /// Merges per-post counts into a partition's counts (posts read so far in a pass).
+    pub(crate) fn merge_post_counts(&mut self, stream: &str, partition: &str, counts: PostCounts) {
+        self.counts
+            .entry(stream.to_string())
+            .or_default()
+            .entry(partition.to_string())
+            .or_default()
+            .extend(counts);
+    }
+
+    /// How far an unfinished sync got with one partition.
+    pub(crate) fn resume(&self, stream: &str, partition: &str) -> Option<&Resume> {
+        self.resume.get(stream)?.get(partition)
+    }
+
+    /// Sets or clears (`None`) the resume point of one partition.
+    pub(crate) fn set_resume(&mut self, stream: &str, partition: &str, r: Option<Resume>) {
+        match r {
+            Some(r) => {
+                self.resume
+                    .entry(stream.to_string())
+                    .or_default()
+                    .insert(partition.to_string(), r);
+            }
+            None => {
+                if let Some(m) = self.resume.get_mut(stream) {
+                    m.remove(partition);
+                    if m.is_empty() {
+                        self.resume.remove(stream);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds posts to a partition's unfinished pass.
+    pub(crate) fn add_resume_posts(
+        &mut self,
+        stream: &str,
+        partition: &str,
+        posts: impl IntoIterator<Item = String>,
+    ) {
+        let slot = self
+            .resume
+            .entry(stream.to_string())
+            .or_default()
+            .entry(partition.to_string())
+            .or_insert_with(|| Resume::Posts(Default::default()));
+        match slot {
+            Resume::Posts(set) => set.extend(posts),
+            Resume::Done => {}
+        }
+    }
+
+    /// Ends the unfinished sync: clears every resume point; returns the streams that had one.
+    pub(crate) fn clear_resume(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.resume).into_keys().collect()
+    }
+
+    /// Forgets the full refreshes marked done, keeping unfinished passes over posts;
+    /// returns the streams that had such a mark.
+    pub(crate) fn clear_resume_done(&mut self) -> Vec<String> {
+        let mut names = Vec::new();
+        for (name, parts) in self.resume.iter_mut() {
+            let before = parts.len();
+            parts.retain(|_, r| !matches!(r, Resume::Done));
+            if parts.len() != before {
+                names.push(name.clone());
+            }
+        }
+        self.resume.retain(|_, parts| !parts.is_empty());
+        names
+    }
+
+    /// Whether a stream has anything to keep (a cursor, counts or a resume point).
+    pub(crate) fn has_partitions(&self, stream: &str) -> bool {
+        !self.partitions(stream).is_empty()
+    }
+
+    /// Partitions of a stream that have a cursor, counts or a resume point, in order.
     fn partitions(&self, stream: &str) -> std::collections::BTreeSet<&String> {
         let a = self.streams.get(stream).into_iter().flat_map(|m| m.keys());
         let b = self.counts.get(stream).into_iter().flat_map(|m| m.keys());
-        a.chain(b).collect()
+        let c = self.resume.get(stream).into_iter().flat_map(|m| m.keys());
+        a.chain(b).chain(c).collect()
+    }
+
+    /// The JSON form of a partition's resume point.
+    fn resume_json(&self, stream: &str, partition: &str) -> Option<Value> {
+        Some(match self.resume(stream, partition)? {
+            Resume::Done => json!({"done": true}),
+            Resume::Posts(set) => json!({"posts_done": set}),
+        })
+    }
+
+    /// Reads a partition's `resume` entry.
+    fn read_resume(
+        &mut self,
+        name: &str,
+        org: &str,
+        v: Option<&Value>,
+        at: &str,
+        bad: &dyn Fn(String) -> Error,
+    ) -> Result<()> {
+        let Some(v) = v else { return Ok(()) };
+        let r = if v.get("done").and_then(Value::as_bool) == Some(true) {
+            Resume::Done
+        } else if let Some(list) = v.get("posts_done").and_then(Value::as_array) {
+            let mut set = std::collections::BTreeSet::new();
+            for p in list {
+                let p = p.as_str().ok_or_else(|| {
+                    bad(format!(
+                        "{at}: resume.posts_done must be a list of post URNs"
+                    ))
+                })?;
+                set.insert(p.to_string());
+            }
+            Resume::Posts(set)
+        } else {
+            return Err(bad(format!(
+                "{at}: resume must be {{\"done\": true}} or {{\"posts_done\": [...]}}"
+            )));
+        };
+        self.set_resume(name, org, Some(r));
+        Ok(())
     }
 
     /// The Airbyte `stream_state` of one stream.
@@ -113,6 +247,9 @@ impl State {
                 if let Some(counts) = self.post_counts(def.name, p) {
                     entry["post_counts_packed"] = pack(counts);
                 }
+                if let Some(r) = self.resume_json(def.name, p) {
+                    entry["resume"] = r;
+                }
                 entry
             })
             .collect();
@@ -122,8 +259,12 @@ impl State {
     /// The whole Singer state.
     pub(crate) fn singer_state(&self) -> Value {
         let mut bookmarks = Map::new();
-        let names: std::collections::BTreeSet<&String> =
-            self.streams.keys().chain(self.counts.keys()).collect();
+        let names: std::collections::BTreeSet<&String> = self
+            .streams
+            .keys()
+            .chain(self.counts.keys())
+            .chain(self.resume.keys())
+            .collect();
         for stream in names {
             let key = streams::find(stream)
                 .and_then(|d| d.cursor)
@@ -138,6 +279,9 @@ impl State {
                     }
                     if let Some(counts) = self.post_counts(stream, p) {
                         entry["post_counts_packed"] = pack(counts);
+                    }
+                    if let Some(r) = self.resume_json(stream, p) {
+                        entry["resume"] = r;
                     }
                     entry
                 })
@@ -513,7 +657,23 @@ impl Reader<'_> {
             return Ok(());
         };
         let Some(field) = def.cursor else {
-            return Ok(()); // full-refresh streams keep no bookmark
+            // Full-refresh streams keep no bookmark, only where an unfinished sync got.
+            for (j, entry) in ss
+                .get("states")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                if let Some(org) = entry
+                    .pointer("/partition/organization")
+                    .and_then(Value::as_str)
+                {
+                    let at = format!("stream '{name}', states[{j}]");
+                    state.read_resume(name, org, entry.get("resume"), &at, bad)?;
+                }
+            }
+            return Ok(());
         };
         if is_marker_only(ss) {
             return Ok(()); // the stream last ran as a full refresh: no bookmark
@@ -531,6 +691,13 @@ impl Reader<'_> {
                 })?;
             let cursor = entry.get("cursor").and_then(|c| c.get(field));
             let at = format!("stream '{name}', states[{j}]");
+            state.read_resume(name, org, entry.get("resume"), &at, bad)?;
+            if cursor.is_none()
+                && matches!(Counts::of(entry), Counts::None)
+                && entry.get("resume").is_some()
+            {
+                continue;
+            }
             state.read_partition(
                 name,
                 org,
@@ -557,10 +724,10 @@ impl Reader<'_> {
                 );
                 continue;
             };
-            if def.cursor.is_none() {
-                continue;
-            }
             let Some(parts) = b.get("partitions") else {
+                if def.cursor.is_none() {
+                    continue; // a full-refresh stream keeps nothing else
+                }
                 // singer-sdk's unpartitioned form: one value for every organization.
                 match b.get("replication_key_value") {
                     Some(v) if !self.orgs.is_empty() => {
@@ -596,6 +763,14 @@ impl Reader<'_> {
                         ))
                     })?;
                 let at = format!("bookmarks.{name}.partitions[{j}]");
+                state.read_resume(name, org, p.get("resume"), &at, bad)?;
+                if def.cursor.is_none()
+                    || (p.get("replication_key_value").is_none()
+                        && matches!(Counts::of(p), Counts::None)
+                        && p.get("resume").is_some())
+                {
+                    continue;
+                }
                 state.read_partition(
                     name,
                     org,
@@ -1102,5 +1277,53 @@ mod packed_counts {
             .unwrap(),
             s
         );
+    }
+}
+
+#[cfg(test)]
+mod resume_forms {
+    use super::*;
+
+    /// Resume points survive both protocols' forms, for incremental and full-refresh
+    /// streams alike, and a bad one is a config error naming it.
+    #[test]
+    fn resume_points_round_trip_and_bad_ones_are_named() {
+        let now = DateTime::parse_from_rfc3339("2026-11-20T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let org = "urn:li:organization:1";
+        let mut s = State::default();
+        s.add_resume_posts("post_comments", org, ["urn:li:share:1".to_string()]);
+        s.merge_post_counts(
+            "post_comments",
+            org,
+            [("urn:li:share:1".to_string(), 3)].into(),
+        );
+        s.add_resume_posts("video_statistics", org, ["urn:li:ugcPost:2".to_string()]);
+        s.set_resume("organizations", "", Some(Resume::Done));
+        let airbyte: Vec<Value> = ["post_comments", "video_statistics", "organizations"]
+            .iter()
+            .map(|n| {
+                let def = streams::find(n).unwrap();
+                json!({"type": "STREAM", "stream": {"stream_descriptor": {"name": n}, "stream_state": s.airbyte_stream_state(def)}})
+            })
+            .collect();
+        let text = Value::Array(airbyte).to_string();
+        assert_eq!(State::parse("s", &text, &[], now).unwrap(), s);
+        assert_eq!(
+            State::parse("s", &s.singer_state().to_string(), &[], now).unwrap(),
+            s
+        );
+        let mut cleared = s.clone();
+        assert_eq!(
+            cleared.clear_resume_done(),
+            vec!["organizations".to_string()]
+        );
+        assert!(cleared.resume("video_statistics", org).is_some());
+        assert_eq!(cleared.clear_resume().len(), 2);
+        assert_eq!(cleared.resume("post_comments", org), None);
+        let bad = r#"{"video_statistics":{"states":[{"partition":{"organization":"o"},"resume":{"posts_done":[1]}}]}}"#;
+        let e = State::parse("state.json", bad, &[], now).unwrap_err();
+        assert!(e.to_string().contains("posts_done"), "{e}");
     }
 }

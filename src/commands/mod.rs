@@ -125,6 +125,8 @@ pub(crate) fn client_settings(config: &Config) -> ClientSettings {
             ..RetryPolicy::new(config.max_retries)
         },
         max_concurrency: config.max_concurrency as usize,
+        // The request budget is a sync's (set by `read`); `check` may always diagnose.
+        max_requests: None,
         secrets,
     }
 }

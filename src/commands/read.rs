@@ -11,7 +11,7 @@ use super::{client_settings, load_config, log_config_warnings, read_file};
 use crate::catalog;
 use crate::engine;
 use crate::error::{Error, Result};
-use crate::linkedin::client::Client;
+use crate::linkedin::client::{Client, ClientSettings};
 use crate::linkedin::orgs;
 use crate::protocol::Writer;
 use crate::state::State;
@@ -45,7 +45,10 @@ pub(super) async fn run<W: Write + Send>(
         writer.log("WARN", "The catalog selects no stream; nothing to read")?;
         return Ok(0);
     }
-    let client = Client::new(client_settings(&config))?;
+    let client = Client::new(ClientSettings {
+        max_requests: config.max_requests_per_run,
+        ..client_settings(&config)
+    })?;
     let orgs = orgs::resolve(&config.organization_ids, &client)
         .await
         .map_err(|e| explain_refusal(None, e))?;

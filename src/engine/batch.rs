@@ -120,6 +120,25 @@ impl<'a> Emitter<'a> {
         Emitter::new(self.tx, self.stream)
     }
 
+    /// Checkpoints posts whose reads completed (their records were sent before this).
+    pub(super) async fn progress(
+        &self,
+        org: &str,
+        posts: Vec<String>,
+        counts: Option<crate::state::PostCounts>,
+    ) {
+        if posts.is_empty() {
+            return;
+        }
+        let msg = Msg::Progress {
+            stream: self.stream,
+            org: org.to_string(),
+            posts,
+            counts,
+        };
+        let _ = self.tx.send(msg).await;
+    }
+
     /// A line for the platform's log.
     pub(super) async fn log(&self, line: String) {
         let _ = self.tx.send(Msg::Log(line)).await;

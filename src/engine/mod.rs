@@ -3,7 +3,10 @@
 //! `max_concurrency` at a time, and send their records page by page to the sink, the
 //! single writer, which emits each unit's bookmark as STATE only after all of that
 //! unit's records. So a kill at any instant loses nothing on resume: at most the open
-//! units are read again, and primary keys make the repeats harmless.
+//! units are read again, and primary keys make the repeats harmless. Units that iterate
+//! an organization's posts also checkpoint the posts they completed, and a read stopped by
+//! the quota or the request budget is continued by the next one, which finishes those
+//! passes before starting anything else (`plan::phases`).
 //!
 //! - `plan`: the units, from the catalog, the state and the organizations
 //! - `run` and `posts`: one unit, driven by its stream's endpoint kind
@@ -86,20 +89,27 @@ pub(crate) async fn read<W: Write + Send>(
     let producer = {
         let shared = &shared;
         async move {
-            futures_util::stream::iter(units)
-                .for_each_concurrent(limit, |unit| {
-                    let tx = tx.clone();
-                    async move {
-                        let result = run::run_unit(shared, &unit, &tx).await;
-                        let done = Msg::Done {
-                            stream: unit.stream,
-                            org: unit.org,
-                            result,
-                        };
-                        let _ = tx.send(done).await;
-                    }
-                })
-                .await;
+            // Unfinished passes first: the next phase starts only when they are done.
+            for phase in plan::phases(units) {
+                futures_util::stream::iter(phase)
+                    .for_each_concurrent(limit, |unit| {
+                        let tx = tx.clone();
+                        async move {
+                            let result = if unit.already_done() {
+                                Ok((None, None))
+                            } else {
+                                run::run_unit(shared, &unit, &tx).await
+                            };
+                            let done = Msg::Done {
+                                stream: unit.stream,
+                                org: unit.org,
+                                result,
+                            };
+                            let _ = tx.send(done).await;
+                        }
+                    })
+                    .await;
+            }
         }
     };
     // A SIGTERM/SIGINT stops the units where they are (their requests and waits are

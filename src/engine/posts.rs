@@ -173,8 +173,52 @@ async fn social_counts(
     Ok(counts)
 }
 
+/// Posts per checkpoint of a pass over an organization's posts: a pass stopped by the
+/// quota, the request budget or a kill resumes after the last checkpoint.
+const POSTS_PER_CHECKPOINT: usize = 50;
+
+/// The posts of a pass completed since its last checkpoint.
+struct PassProgress<'u> {
+    unit: &'u Unit,
+    posts: Vec<String>,
+    counts: PostCounts,
+}
+
+impl<'u> PassProgress<'u> {
+    fn new(unit: &'u Unit) -> Self {
+        PassProgress {
+            unit,
+            posts: Vec::new(),
+            counts: PostCounts::new(),
+        }
+    }
+
+    /// Notes one completed post (with its count, for incremental streams).
+    async fn done(&mut self, out: &Emitter<'_>, post: &PostUrn, count: Option<u64>) {
+        self.posts.push(post.to_string());
+        if let Some(n) = count.filter(|_| self.unit.incremental) {
+            self.counts.insert(post.to_string(), n);
+        }
+        if self.posts.len() >= POSTS_PER_CHECKPOINT {
+            self.checkpoint(out).await;
+        }
+    }
+
+    async fn checkpoint(&mut self, out: &Emitter<'_>) {
+        let org = self.unit.org.as_deref().unwrap_or_default();
+        let counts = self
+            .unit
+            .incremental
+            .then(|| std::mem::take(&mut self.counts));
+        out.progress(org, std::mem::take(&mut self.posts), counts)
+            .await;
+    }
+}
+
 /// Comments or reactions of the posts whose activity count changed since the last sync
-/// (every post, when the counts cannot be read), each post paged and streamed.
+/// (every post, when the counts cannot be read), each post paged and streamed. Completed
+/// posts are checkpointed in batches, so a stopped pass resumes after them; a post skipped
+/// on a 404 keeps its old count (or none) and is read again next time.
 pub(super) async fn post_paged(
     shared: &Shared<'_>,
     unit: &Unit,
@@ -204,7 +248,11 @@ pub(super) async fn post_paged(
             }
         }
     };
-    let to_read: Vec<&PostRef> = posts.iter().filter(changed).collect();
+    let to_read: Vec<&PostRef> = posts
+        .iter()
+        .filter(|post| !unit.post_done(post.urn.as_str()))
+        .filter(changed)
+        .collect();
     tracing::info!(
         stream = def.name,
         organization = org,
@@ -214,22 +262,75 @@ pub(super) async fn post_paged(
     );
     let bookmark = unit.bookmark.filter(|_| unit.incremental);
     let concurrency = shared.config.max_concurrency.max(1) as usize;
+    let out_ref: &Emitter<'_> = out;
     let mut reads = futures_util::stream::iter(to_read)
         .map(|post| {
-            let mut post_out = out.sibling();
-            async move { read_post(shared, def, p, org, &post.urn, bookmark, &mut post_out).await }
+            let mut post_out = out_ref.sibling();
+            async move {
+                let read = read_post(shared, def, p, org, &post.urn, bookmark, &mut post_out).await;
+                (post, read)
+            }
         })
         .buffered(concurrency);
     let mut max = CursorMax::default();
-    while let Some(post_max) = reads.next().await {
-        max.see(post_max?);
+    let mut progress = PassProgress::new(unit);
+    let mut skipped = Vec::new();
+    while let Some((post, read)) = reads.next().await {
+        match read {
+            Ok(Some(post_max)) => {
+                max.see(post_max);
+                let count = current
+                    .as_ref()
+                    .and_then(|c| c.get(post.urn.as_str()).copied());
+                progress.done(out_ref, &post.urn, count).await;
+            }
+            Ok(None) => skipped.push(post.urn.as_str()),
+            Err(e) => {
+                drop(reads);
+                progress.checkpoint(out_ref).await;
+                return Err(e);
+            }
+        }
     }
-    let counts = current.filter(|_| unit.incremental);
-    Ok((max.capped(shared.signpost()), counts))
+    // The pass completed: its outcome replaces the checkpoints, so none is written here.
+    drop(reads);
+    let counts = current.filter(|_| unit.incremental).map(|mut cur| {
+        let before = |urn: &str| unit.counts.as_ref().and_then(|c| c.get(urn).copied());
+        // Posts an earlier run of this pass read keep the count they were read at.
+        for post in posts.iter().filter(|p| unit.post_done(p.urn.as_str())) {
+            match before(post.urn.as_str()) {
+                Some(n) => cur.insert(post.urn.to_string(), n),
+                None => cur.remove(post.urn.as_str()),
+            };
+        }
+        // A skipped post keeps its old count (or none), so it is read again next time.
+        for urn in &skipped {
+            match before(urn) {
+                Some(n) => cur.insert(urn.to_string(), n),
+                None => cur.remove(*urn),
+            };
+        }
+        cur
+    });
+    // With a post skipped, the bookmark stays: the next read of that post must not drop
+    // its records as older than the posts read now.
+    let cursor = if skipped.is_empty() {
+        max.capped(shared.signpost())
+    } else {
+        tracing::warn!(
+            stream = def.name,
+            organization = org,
+            skipped = skipped.len(),
+            "Some posts were skipped; the bookmark stays where it was so the next sync reads them"
+        );
+        None
+    };
+    Ok((cursor, counts))
 }
 
 /// Every page of one post's comments or reactions newer than the bookmark, sent to the
-/// sink page by page; returns the newest cursor. A post deleted during the sync is skipped.
+/// sink page by page; returns the newest cursor, or `None` when the post was skipped (a
+/// 404: deleted during the sync, or a transient answer; either way not read completely).
 async fn read_post(
     shared: &Shared<'_>,
     def: &'static StreamDef,
@@ -238,7 +339,7 @@ async fn read_post(
     post: &PostUrn,
     bookmark: Option<Cursor>,
     out: &mut Emitter<'_>,
-) -> Result<Option<Cursor>> {
+) -> Result<Option<Option<Cursor>>> {
     let ctx = RecordCtx {
         post: Some(post.as_str()),
         ..shared.ctx(org)
@@ -253,9 +354,9 @@ async fn read_post(
                 tracing::warn!(
                     stream = def.name,
                     post = post.as_str(),
-                    "Post disappeared during the sync (deleted?); skipping it"
+                    "Post not found (deleted during the sync?); skipping it until the next sync"
                 );
-                break;
+                return Ok(None);
             }
             Err(e) => return Err(e),
         };
@@ -271,7 +372,7 @@ async fn read_post(
             break;
         }
     }
-    Ok(max.0)
+    Ok(Some(max.0))
 }
 
 /// Each video post's statistics, one request per variant.
@@ -283,20 +384,41 @@ pub(super) async fn video(
 ) -> Result<()> {
     let (def, org) = (unit.def, unit.org.as_deref().unwrap_or_default());
     let posts = post_list(shared, v.posts, org).await?;
-    for post in posts.iter().filter(|p| p.is_video) {
-        for variant in v.variants {
-            let coll: crate::linkedin::wire::Collection =
-                shared.get(def, &v.path(&post.urn, variant)).await?;
-            let ctx = RecordCtx {
-                post: Some(post.urn.as_str()),
-                variant: Some(variant),
-                ..shared.ctx(org)
-            };
-            for raw in &coll.elements {
-                out.push(def, &ctx, raw)?;
-            }
+    let mut progress = PassProgress::new(unit);
+    for post in posts
+        .iter()
+        .filter(|p| p.is_video && !unit.post_done(p.urn.as_str()))
+    {
+        if let Err(e) = video_post(shared, def, v, org, &post.urn, out).await {
+            progress.checkpoint(out).await;
+            return Err(e);
         }
-        out.flush().await?;
+        progress.done(out, &post.urn, None).await;
     }
+    // The pass completed: no checkpoint needed, the unit's completion ends it.
     Ok(())
+}
+
+/// One video post's statistics, every variant, sent to the sink.
+async fn video_post(
+    shared: &Shared<'_>,
+    def: &'static StreamDef,
+    v: VideoVariants,
+    org: &str,
+    post: &PostUrn,
+    out: &mut Emitter<'_>,
+) -> Result<()> {
+    for variant in v.variants {
+        let coll: crate::linkedin::wire::Collection =
+            shared.get(def, &v.path(post, variant)).await?;
+        let ctx = RecordCtx {
+            post: Some(post.as_str()),
+            variant: Some(variant),
+            ..shared.ctx(org)
+        };
+        for raw in &coll.elements {
+            out.push(def, &ctx, raw)?;
+        }
+    }
+    out.flush().await
 }

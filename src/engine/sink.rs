@@ -13,7 +13,7 @@ use super::UnitResult;
 use crate::catalog::Selected;
 use crate::error::{Error, Result};
 use crate::protocol::{Protocol, StreamStatus, Writer};
-use crate::state::State;
+use crate::state::{PostCounts, Resume, State};
 
 /// The approximate size (bytes) from which a state counts as big (see `checkpoint_due`).
 const BIG_STATE: usize = 256 * 1024;
@@ -27,6 +27,15 @@ pub(super) enum Msg {
         stream: usize,
         data: Vec<u8>,
         count: u64,
+    },
+    /// Posts whose reads completed in a pass over an organization's posts (their
+    /// records were sent before this), with their activity counts for incremental
+    /// streams: checkpointed so a stopped pass resumes after them.
+    Progress {
+        stream: usize,
+        org: String,
+        posts: Vec<String>,
+        counts: Option<PostCounts>,
     },
     /// A unit finished: its stream, organization (none for global streams) and outcome.
     Done {
@@ -56,8 +65,10 @@ pub(super) struct Sink<'a, W: Write> {
     pub total_records: u64,
     /// Streams that failed, with the first error of each.
     pub failures: Vec<(String, Error)>,
-    /// The daily-quota stop, reported once for the whole read.
+    /// The daily-quota or request-budget stop, reported once for the whole read.
     pub quota: Option<Error>,
+    /// Partitions that completed in this read (stream index, partition).
+    completed: Vec<(usize, String)>,
     /// A failure to write stdout: the read stops.
     pub output_error: Option<Error>,
 }
@@ -87,6 +98,7 @@ impl<'a, W: Write> Sink<'a, W> {
             total_records: 0,
             failures: Vec::new(),
             quota: None,
+            completed: Vec::new(),
             output_error: None,
         }
     }
@@ -103,6 +115,12 @@ impl<'a, W: Write> Sink<'a, W> {
                 data,
                 count,
             } => self.records(stream, &data, count),
+            Msg::Progress {
+                stream,
+                org,
+                posts,
+                counts,
+            } => self.progress(stream, &org, posts, counts),
             Msg::Done {
                 stream,
                 org,
@@ -141,6 +159,24 @@ impl<'a, W: Write> Sink<'a, W> {
         Ok(())
     }
 
+    fn progress(
+        &mut self,
+        stream: usize,
+        org: &str,
+        posts: Vec<String>,
+        counts: Option<PostCounts>,
+    ) -> Result<()> {
+        if posts.is_empty() {
+            return Ok(());
+        }
+        let name = self.selected[stream].def.name;
+        if let Some(counts) = counts {
+            self.state.merge_post_counts(name, org, counts);
+        }
+        self.state.add_resume_posts(name, org, posts);
+        self.checkpoint(stream)
+    }
+
     fn done(
         &mut self,
         stream: usize,
@@ -151,18 +187,36 @@ impl<'a, W: Write> Sink<'a, W> {
         self.outstanding[stream] -= 1;
         match result {
             Ok((cursor, counts)) => {
-                if sel.incremental {
-                    let partition = org.as_deref().unwrap_or_default();
+                let partition = org.as_deref().unwrap_or_default();
+                let skipped = matches!(
+                    self.state.resume(sel.def.name, partition),
+                    Some(Resume::Done)
+                );
+                if skipped {
+                    // Completed earlier in the sync this read continues: nothing new.
+                } else if sel.incremental {
                     if let Some(c) = cursor {
                         self.state.advance(sel.def.name, partition, c);
                     }
                     if let Some(counts) = counts {
                         self.state.set_post_counts(sel.def.name, partition, counts);
                     }
-                    if self.checkpoint_due(stream) {
+                    // The pass is complete: its bookmark now covers it.
+                    let resumed = self.state.resume(sel.def.name, partition).is_some();
+                    self.state.set_resume(sel.def.name, partition, None);
+                    if resumed || self.checkpoint_due(stream) {
                         self.checkpoint(stream)?;
                     }
+                } else if matches!(
+                    self.state.resume(sel.def.name, partition),
+                    Some(Resume::Posts(_))
+                ) {
+                    // A finished pass forgets its posts; if the read stops, `finish`
+                    // marks the partition done.
+                    self.state.set_resume(sel.def.name, partition, None);
+                    self.checkpoint(stream)?;
                 }
+                self.completed.push((stream, partition.to_string()));
             }
             Err(Error::Cancelled) => {}
             Err(e) => self.failed(sel, org.as_deref(), e),
@@ -198,7 +252,8 @@ impl<'a, W: Write> Sink<'a, W> {
             sel.def.name,
             self.since_state[stream],
             || {
-                if sel.incremental {
+                // A full refresh keeps partitions only while an unfinished sync resumes.
+                if sel.incremental || state.has_partitions(sel.def.name) {
                     state.airbyte_stream_state(sel.def)
                 } else {
                     serde_json::json!({"__ab_no_cursor_state_message": true})
@@ -216,20 +271,65 @@ impl<'a, W: Write> Sink<'a, W> {
         Ok(())
     }
 
-    /// The end of a read: a Singer sync always ends with a STATE carrying every
-    /// bookmark, since targets may keep only the last one.
+    /// The end of a read. A read that stopped early records which full refreshes
+    /// completed, so the next run (continuing this sync) does not repeat them; a read
+    /// that completed everything ends the sync and clears every resume point. A Singer
+    /// sync then always ends with a STATE carrying every bookmark, since targets may keep
+    /// only the last one.
     pub(super) fn finish(&mut self) -> Result<()> {
-        if self.output_error.is_some() || self.writer.protocol() != Protocol::Singer {
+        if self.output_error.is_some() {
             return Ok(());
         }
-        let state = &self.state;
-        self.writer
-            .state("", 0, serde_json::Value::default, || state.singer_state())
+        let touched = self.settle_resume();
+        if self.writer.protocol() == Protocol::Singer {
+            let state = &self.state;
+            return self
+                .writer
+                .state("", 0, serde_json::Value::default, || state.singer_state());
+        }
+        for stream in touched {
+            self.checkpoint(stream)?;
+        }
+        Ok(())
+    }
+
+    /// Updates the resume points at the end of a read; returns the streams whose state
+    /// changed.
+    fn settle_resume(&mut self) -> Vec<usize> {
+        let mut touched: Vec<usize> = Vec::new();
+        let names = if self.quota.is_some() {
+            // Stopped by the quota or the budget: the next run continues this sync and
+            // skips what completed in it.
+            for (stream, partition) in std::mem::take(&mut self.completed) {
+                let name = self.selected[stream].def.name;
+                self.state.set_resume(name, &partition, Some(Resume::Done));
+                touched.push(stream);
+            }
+            Vec::new()
+        } else if self.failures.is_empty() && !self.cancel.load(Ordering::SeqCst) {
+            self.state.clear_resume()
+        } else {
+            // Another failure, perhaps one the user must fix: the next run re-reads the
+            // full refreshes (never skip them run after run), but unfinished passes over
+            // posts still resume where they stopped.
+            self.state.clear_resume_done()
+        };
+        touched.extend(
+            (0..self.selected.len())
+                .filter(|&i| names.iter().any(|n| n == self.selected[i].def.name)),
+        );
+        touched.sort_unstable();
+        touched.dedup();
+        touched
     }
 
     fn failed(&mut self, sel: Selected, org: Option<&str>, e: Error) {
         tracing::error!(stream = sel.def.name, organization = org.unwrap_or("-"), error = %e, "Stream partition failed");
-        let fatal = matches!(e, Error::QuotaExhausted { .. })
+        let stop = matches!(
+            e,
+            Error::QuotaExhausted { .. } | Error::BudgetExhausted { .. }
+        );
+        let fatal = stop
             || matches!(&e, Error::Api { status: 401, .. })
             || matches!(e, Error::Output(_) | Error::BrokenPipe)
             // The breaker opened: the API is down for every stream.
@@ -237,7 +337,7 @@ impl<'a, W: Write> Sink<'a, W> {
         if fatal {
             self.cancel.store(true, Ordering::SeqCst);
         }
-        if matches!(e, Error::QuotaExhausted { .. }) {
+        if stop {
             if self.quota.is_none() {
                 self.quota = Some(e);
             }
@@ -271,8 +371,8 @@ impl<'a, W: Write> Sink<'a, W> {
         {
             self.checkpoint(stream)?;
         }
-        let reset =
-            (failed && self.quota.is_some()).then(|| next_midnight(self.now).timestamp_millis());
+        let quota = matches!(self.quota, Some(Error::QuotaExhausted { .. }));
+        let reset = (failed && quota).then(|| next_midnight(self.now).timestamp_millis());
         self.writer.stream_status(name, status, reset, now_ms)?;
         if !failed {
             self.writer.estimate(name, self.counts[stream], now_ms)?;

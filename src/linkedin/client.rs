@@ -35,6 +35,8 @@ pub(crate) struct ClientSettings {
     pub request_timeout: Duration,
     pub retry: RetryPolicy,
     pub max_concurrency: usize,
+    /// Most API requests (attempts) this client may send; `None`: no limit.
+    pub max_requests: Option<u64>,
     /// Every secret value of the configuration, scrubbed from error texts (with every
     /// value made by `Secret::new`, which [`crate::scrub`] knows already).
     pub secrets: Vec<String>,
@@ -68,6 +70,8 @@ pub(crate) struct Client {
     policy: RetryPolicy,
     limiter: Semaphore,
     requests: AtomicU64,
+    /// Attempts allowed by `ClientSettings::max_requests`, reserved before each is sent.
+    max_requests: Option<u64>,
     quota_remaining: AtomicI64,
     /// Set by the first daily-quota 429: no request is sent after it.
     quota_exhausted: AtomicBool,
@@ -188,6 +192,7 @@ impl Client {
             policy: settings.retry,
             limiter: Semaphore::new(settings.max_concurrency.max(1)),
             requests: AtomicU64::new(0),
+            max_requests: settings.max_requests,
             quota_remaining: AtomicI64::new(-1),
             quota_exhausted: AtomicBool::new(false),
             server_clock: AtomicI64::new(i64::MAX),
@@ -399,6 +404,7 @@ impl Client {
                 if self.quota_exhausted.load(Ordering::SeqCst) {
                     return Err(self.quota_error(endpoint));
                 }
+                self.reserve()?;
                 let (token, version) = self.tokens.current();
                 self.send_once(&url, finder, &token)
                     .await
@@ -542,7 +548,6 @@ impl Client {
         finder: bool,
         token: &Secret,
     ) -> std::result::Result<(u16, HeaderMap, Vec<u8>), (Transport, String)> {
-        self.requests.fetch_add(1, Ordering::Relaxed);
         let mut auth =
             HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
                 (
@@ -579,6 +584,21 @@ impl Client {
         let headers = resp.headers().clone();
         let body = read_capped(resp, MAX_BODY_BYTES).await?;
         Ok((status, headers, body))
+    }
+
+    /// Counts one attempt about to be sent; with a request budget, refuses the attempt
+    /// that would exceed it (atomically, so concurrent requests cannot overshoot).
+    fn reserve(&self) -> Result<()> {
+        let Some(max) = self.max_requests else {
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        };
+        self.requests
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .map(|_| ())
+            .map_err(|_| Error::BudgetExhausted { max })
     }
 
     fn quota_error(&self, endpoint: &str) -> Error {
@@ -763,6 +783,7 @@ mod tests {
                 ..RetryPolicy::new(2)
             },
             max_concurrency: 8,
+            max_requests: None,
             secrets: vec![],
         }
     }

@@ -11,5 +11,6 @@ mod golden;
 mod harness;
 mod layers;
 mod protocols;
+mod quota;
 mod reliability;
 mod state;

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::harness::*;
 
-fn pk_set(msgs: &[Value], catalog: &Value) -> BTreeSet<String> {
+pub(crate) fn pk_set(msgs: &[Value], catalog: &Value) -> BTreeSet<String> {
     records(msgs)
         .iter()
         .flat_map(|(s, rows)| {
