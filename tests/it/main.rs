@@ -11,4 +11,5 @@ mod golden;
 mod harness;
 mod layers;
 mod protocols;
+mod refused;
 mod reliability;
