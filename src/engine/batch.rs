@@ -124,6 +124,11 @@ impl<'a> Emitter<'a> {
     pub(super) async fn log(&self, line: String) {
         let _ = self.tx.send(Msg::Log(line)).await;
     }
+
+    /// A warning for the platform's log (something skipped).
+    pub(super) async fn warn(&self, line: String) {
+        let _ = self.tx.send(Msg::Warn(line)).await;
+    }
 }
 
 /// Keeps the newest cursor seen.

@@ -9,6 +9,7 @@
 //! - `run` and `posts`: one unit, driven by its stream's endpoint kind
 //! - `batch`: decoded records and cursors on their way to the sink
 //! - `sink`: the single writer, on its own thread
+//! - `split`: batches split to isolate the entities LinkedIn refuses
 //! - `window`: time windows of the time-bound statistics
 //! - `cache`: values shared by the units of a read (post lists, activity counts,
 //!   lifetime statistics)
@@ -22,6 +23,7 @@ mod plan;
 mod posts;
 mod run;
 mod sink;
+mod split;
 mod window;
 
 use std::io::Write;

@@ -10,14 +10,25 @@ use futures_util::StreamExt;
 use super::batch::{CursorMax, Emitter, Pushed};
 use super::plan::Unit;
 use super::run::{Shared, SocialCounts};
+use super::split;
 use super::UnitResult;
 use crate::domain::urn::{PostKind, PostUrn};
 use crate::domain::Cursor;
 use crate::error::{Error, Result};
+use crate::linkedin::wire::Collection;
 use crate::state::PostCounts;
 use crate::streams::activity::{self, MetaBatch};
 use crate::streams::records::RecordCtx;
 use crate::streams::{Endpoint, PostBatch, PostPaged, PostRef, StreamDef, VideoVariants};
+
+/// The activity counts of an organization's posts, and the posts LinkedIn refused.
+#[derive(Default)]
+pub(super) struct Social {
+    /// `None` when the token may not read the counts at all.
+    pub counts: Option<SocialCounts>,
+    /// Refused posts, with LinkedIn's refusal.
+    pub refused: Vec<(PostUrn, String)>,
+}
 
 /// Where the post list's own records go, when its stream is the one running.
 struct ListSink<'a, 'b> {
@@ -116,7 +127,8 @@ async fn list_posts(
     Ok(refs)
 }
 
-/// Lifetime statistics of every post, in batches of one post kind.
+/// Lifetime statistics of every post, in batches of one post kind. A post LinkedIn
+/// refuses is skipped with a warning naming it (see `split`); the others are kept.
 pub(super) async fn post_batch(
     shared: &Shared<'_>,
     unit: &Unit,
@@ -132,9 +144,15 @@ pub(super) async fn post_batch(
             .map(|p| &p.urn)
             .filter(|u| u.kind() == Some(kind))
             .collect();
-        for chunk in urns.chunks(b.max_ids.max(1)) {
-            let coll: crate::linkedin::wire::Collection =
-                shared.get(def, &b.path(org, kind, chunk)).await?;
+        let read = split::bisect(&urns, b.max_ids, |chunk| {
+            let path = b.path(org, kind, chunk);
+            async move { shared.get::<Collection>(def, &path).await }
+        })
+        .await?;
+        for (post, e) in &read.refused {
+            out.warn(refused_note(def, org, post, e)).await;
+        }
+        for coll in read.answers {
             for raw in &coll.elements {
                 out.push(def, &ctx, raw)?;
             }
@@ -144,33 +162,56 @@ pub(super) async fn post_batch(
     Ok(())
 }
 
+/// The warning for a post LinkedIn refused: skipped, the rest kept.
+fn refused_note(def: &StreamDef, org: &str, post: &PostUrn, e: &Error) -> String {
+    format!(
+        "{}: skipped post {post} of {org}: LinkedIn refused it ({e}); the member may not read this post. The other posts are read.",
+        def.name
+    )
+}
+
 /// Activity counts per post (the gate of `streams::activity`, in batches), once per
-/// organization per sync; `None` when the token may not read them.
-async fn social_counts(
-    shared: &Shared<'_>,
-    org: &str,
-    posts: &[PostRef],
-) -> Result<Arc<Option<SocialCounts>>> {
-    let (counts, _) = shared
+/// organization per sync. Posts LinkedIn refuses are isolated (see `split`) and listed,
+/// so their comments and reactions are not requested; the counts are `None` when the
+/// token may not read them at all.
+async fn social_counts(shared: &Shared<'_>, org: &str, posts: &[PostRef]) -> Result<Arc<Social>> {
+    let (social, _) = shared
         .social
         .get_or_try_init(&org.to_string(), || async {
-            let mut map = SocialCounts::new();
             let urns: Vec<&PostUrn> = posts.iter().map(|p| &p.urn).collect();
-            for chunk in urns.chunks(activity::MAX_IDS) {
+            let read = split::bisect(&urns, activity::MAX_IDS, |chunk| {
                 let path = activity::path(chunk);
-                match shared.get_from::<MetaBatch>(activity::RESOURCE, false, &path).await {
-                    Ok(batch) => map.extend(batch.counts()),
-                    Err(Error::Api { status: 403, .. }) => {
-                        tracing::warn!(organization = org, "The token may not read {}; reading every post's comments and reactions instead", activity::RESOURCE);
-                        return Ok(None);
-                    }
-                    Err(e) => return Err(e),
+                async move {
+                    shared
+                        .get_from::<MetaBatch>(activity::RESOURCE, false, &path)
+                        .await
                 }
+            })
+            .await;
+            match read {
+                Ok(read) => {
+                    let mut counts = SocialCounts::new();
+                    for batch in read.answers {
+                        counts.extend(batch.counts());
+                    }
+                    Ok(Social {
+                        counts: Some(counts),
+                        refused: read
+                            .refused
+                            .into_iter()
+                            .map(|(u, e)| ((*u).clone(), e.to_string()))
+                            .collect(),
+                    })
+                }
+                Err(e) if split::is_refusal(&e) => {
+                    tracing::warn!(organization = org, "The token may not read {}; reading every post's comments and reactions instead", activity::RESOURCE);
+                    Ok(Social::default())
+                }
+                Err(e) => Err(e),
             }
-            Ok(Some(map))
         })
         .await?;
-    Ok(counts)
+    Ok(social)
 }
 
 /// Comments or reactions of the posts whose activity count changed since the last sync
@@ -184,9 +225,13 @@ pub(super) async fn post_paged(
     let (def, org) = (unit.def, unit.org.as_deref().unwrap_or_default());
     let posts = post_list(shared, p.posts, org).await?;
     let social = social_counts(shared, org, &posts).await?;
-    let current: Option<PostCounts> = social.as_ref().as_ref().map(|m| {
+    for (post, why) in &social.refused {
+        out.warn(format!("{}: skipped post {post} of {org}: LinkedIn refused it ({why}); the member may not read this post. The other posts are read.", def.name)).await;
+    }
+    let current: Option<PostCounts> = social.counts.as_ref().map(|m| {
         posts
             .iter()
+            .filter(|post| !social.refused.iter().any(|(u, _)| *u == post.urn))
             .map(|post| {
                 let c = m.get(post.urn.as_str()).copied().unwrap_or_default();
                 (post.urn.to_string(), p.activity.of(c))
@@ -204,7 +249,11 @@ pub(super) async fn post_paged(
             }
         }
     };
-    let to_read: Vec<&PostRef> = posts.iter().filter(changed).collect();
+    let to_read: Vec<&PostRef> = posts
+        .iter()
+        .filter(|post| !social.refused.iter().any(|(u, _)| *u == post.urn))
+        .filter(changed)
+        .collect();
     tracing::info!(
         stream = def.name,
         organization = org,
@@ -217,13 +266,22 @@ pub(super) async fn post_paged(
     let mut reads = futures_util::stream::iter(to_read)
         .map(|post| {
             let mut post_out = out.sibling();
-            async move { read_post(shared, def, p, org, &post.urn, bookmark, &mut post_out).await }
+            async move {
+                let read = read_post(shared, def, p, org, &post.urn, bookmark, &mut post_out).await;
+                (&post.urn, read)
+            }
         })
         .buffered(concurrency);
     let mut max = CursorMax::default();
-    while let Some(post_max) = reads.next().await {
-        max.see(post_max?);
+    let mut refused = Refused::default();
+    while let Some((post, read)) = reads.next().await {
+        match read {
+            Err(e) if split::is_refusal(&e) => refused.skip(out, def, org, post, e).await,
+            read => max.see(read?),
+        }
+        refused.read += 1;
     }
+    refused.check()?;
     let counts = current.filter(|_| unit.incremental);
     Ok((max.capped(Cursor::Time(shared.now)), counts))
 }
@@ -274,7 +332,11 @@ async fn read_post(
     Ok(max.0)
 }
 
-/// Each video post's statistics, one request per variant.
+/// Each video post's statistics, one request per variant. Video Analytics takes only a
+/// ugcPost URN of a post that contains a video ("entity: the ugcPost URN of the video
+/// post", <https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/video-analytics-api>),
+/// so share URNs and other posts are never sent. A post LinkedIn refuses is skipped with
+/// a warning naming it.
 pub(super) async fn video(
     shared: &Shared<'_>,
     unit: &Unit,
@@ -283,20 +345,69 @@ pub(super) async fn video(
 ) -> Result<()> {
     let (def, org) = (unit.def, unit.org.as_deref().unwrap_or_default());
     let posts = post_list(shared, v.posts, org).await?;
-    for post in posts.iter().filter(|p| p.is_video) {
+    let mut refused = Refused::default();
+    let videos = posts
+        .iter()
+        .filter(|p| p.is_video && p.urn.kind() == Some(PostKind::UgcPost));
+    'posts: for post in videos {
+        refused.read += 1;
+        let ctx = |variant| RecordCtx {
+            post: Some(post.urn.as_str()),
+            variant: Some(variant),
+            ..shared.ctx(org)
+        };
+        let mut answers = Vec::with_capacity(v.variants.len());
         for variant in v.variants {
-            let coll: crate::linkedin::wire::Collection =
-                shared.get(def, &v.path(&post.urn, variant)).await?;
-            let ctx = RecordCtx {
-                post: Some(post.urn.as_str()),
-                variant: Some(variant),
-                ..shared.ctx(org)
-            };
+            match shared
+                .get::<Collection>(def, &v.path(&post.urn, variant))
+                .await
+            {
+                Ok(coll) => answers.push((*variant, coll)),
+                Err(e) if split::is_refusal(&e) => {
+                    refused.skip(out, def, org, &post.urn, e).await;
+                    continue 'posts;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        for (variant, coll) in &answers {
             for raw in &coll.elements {
-                out.push(def, &ctx, raw)?;
+                out.push(def, &ctx(variant), raw)?;
             }
         }
         out.flush().await?;
     }
-    Ok(())
+    refused.check()
+}
+
+/// Posts read one by one that LinkedIn refused. Each is skipped with a warning; when it
+/// refused every post read, that is a token or role problem, not one post, and the first
+/// refusal is the unit's error.
+#[derive(Default)]
+struct Refused {
+    read: usize,
+    first: Option<Error>,
+    count: usize,
+}
+
+impl Refused {
+    async fn skip(
+        &mut self,
+        out: &Emitter<'_>,
+        def: &StreamDef,
+        org: &str,
+        post: &PostUrn,
+        e: Error,
+    ) {
+        out.warn(refused_note(def, org, post, &e)).await;
+        self.count += 1;
+        self.first.get_or_insert(e);
+    }
+
+    fn check(self) -> Result<()> {
+        match self.first {
+            Some(e) if self.count == self.read => Err(e),
+            _ => Ok(()),
+        }
+    }
 }

@@ -43,8 +43,8 @@ pub(super) struct Shared<'a> {
     /// Post lists per (source stream, organization), read once and shared by the
     /// per-post streams.
     pub post_lists: Cache<(&'static str, String), Vec<PostRef>>,
-    /// Activity counts per organization (`None`: the token may not read them).
-    pub social: Cache<String, Option<SocialCounts>>,
+    /// Activity counts per organization, and the posts LinkedIn refused.
+    pub social: Cache<String, posts::Social>,
     /// Lifetime statistics responses per request path, read once per sync.
     pub lifetime: Cache<String, Collection>,
     /// The streams whose post list a selected per-post stream iterates: when such a

@@ -19,6 +19,8 @@ use crate::state::State;
 pub(super) enum Msg {
     /// A line for the platform's log (Airbyte LOG).
     Log(String),
+    /// A warning for the platform's log (Airbyte LOG at WARN): something skipped.
+    Warn(String),
     /// Newline-separated records of one stream.
     Records {
         stream: usize,
@@ -86,6 +88,10 @@ impl<'a, W: Write> Sink<'a, W> {
         }
         let res = match msg {
             Msg::Log(line) => self.writer.log("INFO", &line),
+            Msg::Warn(line) => {
+                tracing::warn!("{line}");
+                self.writer.log("WARN", &line)
+            }
             Msg::Records {
                 stream,
                 data,

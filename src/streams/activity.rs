@@ -57,6 +57,9 @@ pub(crate) struct MetaBatch {
 
 #[derive(Deserialize)]
 struct Meta {
+    /// The post the counts are of. Results are keyed by it, not by the map key: the key
+    /// is the request's id string, which LinkedIn may echo in another encoding.
+    entity: Option<String>,
     #[serde(rename = "commentSummary")]
     comment_summary: Option<CommentSummary>,
     #[serde(rename = "reactionSummaries", default)]
@@ -76,9 +79,10 @@ struct ReactionSummary {
 }
 
 impl MetaBatch {
-    /// The counts per post URN.
+    /// The counts per post URN (each result's `entity`, else its key).
     pub(crate) fn counts(self) -> impl Iterator<Item = (String, Counts)> {
-        self.results.into_iter().map(|(urn, m)| {
+        self.results.into_iter().map(|(key, m)| {
+            let urn = m.entity.clone().unwrap_or(key);
             let comments = m
                 .comment_summary
                 .and_then(|c| c.top_level_count.or(c.count))
@@ -92,5 +96,34 @@ impl MetaBatch {
                 },
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_keyed_by_each_results_entity() {
+        // The map key is the id as sent (here percent-encoded); `entity` is the post.
+        let body = r#"{"results": {
+            "urn%3Ali%3Ashare%3A1": {"entity": "urn:li:share:1",
+                "commentSummary": {"count": 5, "topLevelCount": 3},
+                "reactionSummaries": {"LIKE": {"reactionType": "LIKE", "count": 2},
+                                      "PRAISE": {"reactionType": "PRAISE", "count": 4}}},
+            "urn:li:ugcPost:2": {"commentSummary": {"count": 1}}
+        }, "statuses": {}, "errors": {}}"#;
+        let batch: MetaBatch = serde_json::from_str(body).unwrap();
+        let counts: HashMap<String, Counts> = batch.counts().collect();
+        assert_eq!(
+            counts["urn:li:share:1"],
+            Counts {
+                comments: 3,
+                reactions: 6
+            }
+        );
+        // Without `entity`, the key is all there is.
+        assert_eq!(counts["urn:li:ugcPost:2"].comments, 1);
+        assert!(!counts.contains_key("urn%3Ali%3Ashare%3A1"));
     }
 }

@@ -118,3 +118,104 @@ fn short_pages_yield_exactly_the_clean_records() {
         assert_eq!(rows, &short[stream], "{stream}: contents differ");
     }
 }
+
+/// The streams whose records belong to one post (their `post` field).
+const PER_POST: &[&str] = &[
+    "post_statistics",
+    "post_comments",
+    "post_reactions",
+    "video_statistics",
+];
+
+fn warnings(msgs: &[Value]) -> Vec<String> {
+    of_type(msgs, "LOG")
+        .into_iter()
+        .filter(|m| m["log"]["level"] == "WARN")
+        .map(|m| m["log"]["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// One post LinkedIn refuses (every request naming it answers 403, batches included):
+/// the read keeps every other record and names the post in a warning.
+fn refused_post_costs_only_its_own_records(pick: fn(&Value) -> bool, what: &str) {
+    let mock = start_mock(Scenario {
+        orgs: 2,
+        posts_per_org: 12,
+        comments_per_post: 5,
+        reactions_per_post: 6,
+        ..scenario()
+    });
+    let clean_out = read_all(&mock, "clean", &[]);
+    assert!(
+        clean_out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&clean_out.stderr)
+    );
+    let clean = lines(&clean_out);
+    let urn = records(&clean)["posts"]
+        .iter()
+        .find(|p| pick(p))
+        .unwrap_or_else(|| panic!("no {what} post in the mock data"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut expected = by_key(&clean);
+    let mut own = 0;
+    for stream in PER_POST {
+        let rows = expected.get_mut(*stream).unwrap();
+        let before = rows.len();
+        rows.retain(|_, r| r["post"] != urn.as_str());
+        own += before - rows.len();
+    }
+    assert!(own > 0, "the {what} post {urn} has no records of its own");
+    mock.control(
+        "POST",
+        "faults",
+        &json!({"fault": "forbid-entity", "entity": urn}),
+    );
+    let out = read_all(&mock, "refused", &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let msgs = lines(&out);
+    let got = by_key(&msgs);
+    for (stream, rows) in &expected {
+        assert_eq!(
+            rows.keys().collect::<Vec<_>>(),
+            got.get(stream)
+                .map(|r| r.keys().collect::<Vec<_>>())
+                .unwrap_or_default(),
+            "{stream}: primary keys differ from the clean run minus post {urn}"
+        );
+        assert_eq!(Some(rows), got.get(stream), "{stream}: contents differ");
+    }
+    let warned = warnings(&msgs);
+    for stream in ["post_statistics", "post_comments", "post_reactions"] {
+        assert!(
+            warned
+                .iter()
+                .any(|w| w.starts_with(stream) && w.contains(&urn)),
+            "no warning of {stream} names {urn}: {warned:?}"
+        );
+    }
+    // Nothing failed: every stream is COMPLETE.
+    for t in of_type(&msgs, "TRACE") {
+        assert_ne!(t["trace"]["type"], "ERROR", "{t}");
+        assert_ne!(t["trace"]["stream_status"]["status"], "INCOMPLETE", "{t}");
+    }
+}
+
+#[test]
+fn a_refused_video_post_costs_only_its_own_records() {
+    refused_post_costs_only_its_own_records(
+        |p| p["content_type"] == "video" && p["id"].as_str().unwrap().contains(":ugcPost:"),
+        "video",
+    );
+}
+
+#[test]
+fn a_refused_share_costs_only_its_own_records() {
+    refused_post_costs_only_its_own_records(
+        |p| p["id"].as_str().unwrap().contains(":share:"),
+        "share",
+    );
+}
