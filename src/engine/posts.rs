@@ -102,10 +102,21 @@ async fn list_posts(
     while let Some(page) = pager.next_page(|start| list.path(org, start)).await? {
         let mut reached_bookmark = false;
         for raw in &page {
-            let post = PostRef::from_element(raw.get()).map_err(|detail| Error::Decode {
-                stream: def.name.into(),
-                detail,
-            })?;
+            let post = match PostRef::from_element(raw.get()) {
+                Ok(post) => post,
+                Err(detail) => {
+                    // Not a post the per-post streams can iterate: skipped, like any
+                    // element that does not decode (counted once, by the list's stream).
+                    match sink.as_mut() {
+                        Some(s) => s.out.records.skip(detail),
+                        None => tracing::warn!(
+                            stream = def.name,
+                            "skipped a post that does not decode: {detail}"
+                        ),
+                    }
+                    continue;
+                }
+            };
             if !seen.insert(post.urn.clone()) {
                 continue; // an edit during paging moved this post: already handled
             }

@@ -364,7 +364,15 @@ impl PostRef {
             id: String,
             content: Option<serde_json::Map<String, Value>>,
         }
-        let head: PostHead = serde_json::from_str(raw).map_err(|e| e.to_string())?;
+        let mut de = serde_json::Deserializer::from_str(raw);
+        let head: PostHead = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let id = serde_json::from_str::<Value>(raw)
+                .ok()
+                .and_then(|v| v.get("id").map(Value::to_string))
+                .unwrap_or_else(|| "without an id".into());
+            let path = e.path().to_string();
+            format!("post {id} at field `{path}`: {}", e.into_inner())
+        })?;
         Ok(PostRef {
             is_video: records::content_type(head.content.as_ref()) == "video",
             urn: PostUrn::new(head.id),

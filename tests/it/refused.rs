@@ -219,3 +219,93 @@ fn a_refused_share_costs_only_its_own_records() {
         "share",
     );
 }
+
+/// Issue 18 item 2: one undecodable element is skipped with a warning naming the stream,
+/// the element and the field; the others are kept and the stream completes.
+fn one_bad_element(stream: &str, path: &str, body: Value, bad_id: &str, field: &str) -> Vec<Value> {
+    let mock = start_mock(Scenario {
+        orgs: 1,
+        ..scenario()
+    });
+    mock.control(
+        "POST",
+        "faults",
+        &json!({"fault": "body", "path": path, "status": 200, "body": body, "count": 1000}),
+    );
+    let out = read_all(&mock, stream, &[stream]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let msgs = lines(&out);
+    let warned = warnings(&msgs);
+    assert!(
+        warned
+            .iter()
+            .any(|w| w.starts_with(stream) && w.contains(bad_id) && w.contains(field)),
+        "no warning names {stream}, {bad_id} and {field}: {warned:?}"
+    );
+    let infos: Vec<&str> = of_type(&msgs, "LOG")
+        .into_iter()
+        .filter_map(|m| m["log"]["message"].as_str())
+        .collect();
+    assert!(
+        infos
+            .iter()
+            .any(|l| l.starts_with(&format!("Stream {stream}: "))
+                && l.contains("complete, 1 undecodable element(s) skipped")),
+        "final line lacks the count: {infos:?}"
+    );
+    let traces = of_type(&msgs, "TRACE");
+    assert!(
+        traces.iter().any(|t| t["trace"]["type"] == "ANALYTICS"
+            && t["trace"]["analytics"]["value"] == format!("{stream}:1")),
+        "no ANALYTICS trace counts the skipped element"
+    );
+    for t in traces {
+        assert_ne!(t["trace"]["type"], "ERROR", "{t}");
+        assert_ne!(t["trace"]["stream_status"]["status"], "INCOMPLETE", "{t}");
+    }
+    records(&msgs).remove(stream).unwrap_or_default()
+}
+
+#[test]
+fn an_undecodable_post_is_skipped_and_the_others_kept() {
+    let body = json!({"paging": {"start": 0, "count": 100, "total": 3}, "elements": [
+        {"id": "urn:li:share:1", "author": "urn:li:organization:1000", "lastModifiedAt": 1795000000000_i64},
+        {"id": "urn:li:share:2", "author": "urn:li:organization:1000", "lastModifiedAt": "yesterday"},
+        {"id": "urn:li:share:3", "author": "urn:li:organization:1000", "lastModifiedAt": 1795000000001_i64},
+    ]});
+    let rows = one_bad_element(
+        "posts",
+        "/rest/posts",
+        body,
+        "urn:li:share:2",
+        "lastModifiedAt",
+    );
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec!["urn:li:share:1", "urn:li:share:3"]);
+}
+
+#[test]
+fn an_undecodable_statistics_element_is_skipped_and_the_others_kept() {
+    let day = 86_400_000_i64;
+    let start = 1_794_700_800_000_i64;
+    let body = json!({"elements": [
+        {"organizationalEntity": "urn:li:organization:1000", "timeRange": {"start": start, "end": start + day},
+         "followerGains": {"organicFollowerGain": 3, "paidFollowerGain": 1}},
+        {"organizationalEntity": "urn:li:organization:1000", "timeRange": {"start": start + day, "end": start + 2 * day},
+         "followerGains": {"organicFollowerGain": "many", "paidFollowerGain": 0}},
+    ]});
+    let rows = one_bad_element(
+        "follower_statistics_daily",
+        "organizationalEntityFollowerStatistics",
+        body,
+        "urn:li:organization:1000",
+        "organicFollowerGain",
+    );
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| r["follower_gains"]["organic_follower_gain"] == 3),
+        "{rows:?}"
+    );
+}
