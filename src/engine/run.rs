@@ -98,7 +98,7 @@ impl Shared<'_> {
         let path = f.path(org);
         let (coll, _) = self
             .lifetime
-            .get_or_try_init(&path, || self.get_from(f.resource, true, &path))
+            .get_or_try_init(&path, || self.get_from(f.resource_for(org), true, &path))
             .await?;
         Ok(coll)
     }
@@ -223,7 +223,9 @@ async fn time_bound(
         w.end - Duration::days(1)
     ))
     .await;
-    let coll: Collection = shared.get(def, &f.windowed_path(org, &w)).await?;
+    let coll: Collection = shared
+        .get_from(f.resource_for(org), true, &f.windowed_path(org, &w))
+        .await?;
     let mut max = CursorMax::default();
     for raw in &coll.elements {
         let cursor = out.push(def, ctx, raw)?;

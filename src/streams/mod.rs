@@ -16,7 +16,7 @@ use crate::domain::urn::PostUrn;
 pub use activity::Activity;
 pub use endpoint::{
     Endpoint, GeoBatch, GetAll, IdsBatch, OrgFinder, OrgKeyed, PostBatch, PostList, PostPaged,
-    TimeBound, VideoVariants, Window,
+    Showcase, TimeBound, VideoVariants, Window,
 };
 use records::{Record, RecordCtx};
 
@@ -141,6 +141,24 @@ const FOLLOWER_LIFETIME: OrgFinder = OrgFinder {
     finder: "organizationalEntity",
     param: "organizationalEntity",
     time_bound: None,
+    showcase: None,
+};
+
+/// Lifetime page statistics. Showcase pages have their own resource:
+/// "organizationPageStatistics and brandPageStatistics allow you to retrieve … for an
+/// organization or organization brand page respectively", queried with
+/// `q=brand&brand={organizationBrand URN}`
+/// (<https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/page-statistics>).
+const PAGE_LIFETIME: OrgFinder = OrgFinder {
+    resource: PAGE_STATS,
+    finder: "organization",
+    param: "organization",
+    time_bound: None,
+    showcase: Some(Showcase {
+        resource: "brandPageStatistics",
+        finder: "brand",
+        param: "brand",
+    }),
 };
 
 /// The posts stream: its post list is also what the per-post streams iterate.
@@ -212,7 +230,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "share_statistics",
         description: "Lifetime organic share statistics of each page: impressions, clicks, reactions, comments, shares, engagement.",
-        endpoint: Endpoint::OrgFinder(OrgFinder { resource: SHARE_STATS, finder: "organizationalEntity", param: "organizationalEntity", time_bound: None }),
+        endpoint: Endpoint::OrgFinder(OrgFinder { resource: SHARE_STATS, finder: "organizationalEntity", param: "organizationalEntity", time_bound: None, showcase: None }),
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["organization"],
@@ -223,7 +241,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "share_statistics_daily",
         description: "Organic share statistics per day (or month).",
-        endpoint: Endpoint::OrgFinder(OrgFinder { resource: SHARE_STATS, finder: "organizationalEntity", param: "organizationalEntity", time_bound: Some(TimeBound { lag_days: 1 }) }),
+        endpoint: Endpoint::OrgFinder(OrgFinder { resource: SHARE_STATS, finder: "organizationalEntity", param: "organizationalEntity", time_bound: Some(TimeBound { lag_days: 1 }), showcase: None }),
         partition: Partition::Organization,
         cursor: Some("date"),
         primary_key: &["organization", "time_granularity", "date"],
@@ -234,7 +252,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "page_statistics",
         description: "Lifetime page views and clicks by section and device, with demographic breakdowns.",
-        endpoint: Endpoint::OrgFinder(OrgFinder { resource: PAGE_STATS, finder: "organization", param: "organization", time_bound: None }),
+        endpoint: Endpoint::OrgFinder(PAGE_LIFETIME),
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["organization"],
@@ -245,7 +263,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "page_statistics_daily",
         description: "Page views and clicks per day (or month).",
-        endpoint: Endpoint::OrgFinder(OrgFinder { resource: PAGE_STATS, finder: "organization", param: "organization", time_bound: Some(TimeBound { lag_days: 1 }) }),
+        endpoint: Endpoint::OrgFinder(OrgFinder { time_bound: Some(TimeBound { lag_days: 1 }), ..PAGE_LIFETIME }),
         partition: Partition::Organization,
         cursor: Some("date"),
         primary_key: &["organization", "time_granularity", "date"],
@@ -446,6 +464,23 @@ mod tests {
         // 2026-01-01 and 2026-01-02 midnights UTC.
         assert_eq!(finder("follower_statistics_daily").windowed_path(ORG, &window("2026-01-01", "2026-01-02", Granularity::DAY)),
             "organizationalEntityFollowerStatistics?q=organizationalEntity&organizationalEntity=urn%3Ali%3Aorganization%3A2414183&timeIntervals=(timeRange:(start:1767225600000,end:1767312000000),timeGranularityType:DAY)");
+        // Showcase pages: page statistics from brandPageStatistics (q=brand); the other
+        // statistics take the brand URN as the organizational entity.
+        let brand = "urn:li:organizationBrand:5";
+        assert_eq!(
+            finder("page_statistics").path(brand),
+            "brandPageStatistics?q=brand&brand=urn%3Ali%3AorganizationBrand%3A5"
+        );
+        assert_eq!(
+            finder("page_statistics").resource_for(brand),
+            "brandPageStatistics"
+        );
+        assert_eq!(finder("page_statistics_daily").windowed_path(brand, &window("2026-01-01", "2026-01-02", Granularity::DAY)),
+            "brandPageStatistics?q=brand&brand=urn%3Ali%3AorganizationBrand%3A5&timeIntervals=(timeRange:(start:1767225600000,end:1767312000000),timeGranularityType:DAY)");
+        assert_eq!(finder("page_statistics").path(ORG),
+            "organizationPageStatistics?q=organization&organization=urn%3Ali%3Aorganization%3A2414183");
+        assert_eq!(finder("share_statistics").path(brand),
+            "organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity=urn%3Ali%3AorganizationBrand%3A5");
         assert_eq!(finder("share_statistics").path(ORG),
             "organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity=urn%3Ali%3Aorganization%3A2414183");
         assert_eq!(finder("share_statistics_daily").windowed_path(ORG, &window("2026-01-01", "2026-02-01", Granularity::MONTH)),

@@ -309,3 +309,50 @@ fn an_undecodable_statistics_element_is_skipped_and_the_others_kept() {
         "{rows:?}"
     );
 }
+
+/// A showcase page's page statistics come from brandPageStatistics (q=brand): the mock
+/// answers the same numbers for the brand as for its organization, keyed by the brand.
+#[test]
+fn showcase_pages_read_brand_page_statistics() {
+    let mock = start_mock(Scenario {
+        orgs: 1,
+        ..scenario()
+    });
+    let org = "urn:li:organization:2414183";
+    let brand = "urn:li:organizationBrand:2414183";
+    let streams = &["page_statistics", "page_statistics_daily"];
+    let read_for = |page: &str| {
+        let dir = tmp_dir();
+        let cat = write_json(&dir, "catalog.json", &catalog_of(streams));
+        let mut cfg = mock.config("mock-token");
+        cfg["organization_ids"] = json!([page]);
+        let cfg = write_json(&dir, "config.json", &cfg);
+        mock.control("DELETE", "stats", &json!({}));
+        let out = read_ok(&cfg, &cat);
+        let stats = mock.control("GET", "stats", &json!({}));
+        (records(&lines(&out)), stats["endpoints"].clone())
+    };
+    let (as_org, _) = read_for(org);
+    let (as_brand, endpoints) = read_for(brand);
+    let hit = |name: &str| {
+        endpoints
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.contains(name))
+    };
+    assert!(hit("brandPageStatistics"), "{endpoints}");
+    assert!(!hit("organizationPageStatistics"), "{endpoints}");
+    for s in streams {
+        let (o, b) = (&as_org[*s], &as_brand[*s]);
+        assert!(!b.is_empty(), "{s}: nothing read for the showcase page");
+        assert_eq!(o.len(), b.len(), "{s}");
+        for (o, b) in o.iter().zip(b) {
+            assert_eq!(b["organization"], brand, "{s}: {b}");
+            assert_eq!(
+                o["total_page_statistics"], b["total_page_statistics"],
+                "{s}"
+            );
+        }
+    }
+}
