@@ -7,6 +7,7 @@
 //!
 //! - `plan`: the units, from the catalog, the state and the organizations
 //! - `run` and `posts`: one unit, driven by its stream's endpoint kind
+//! - `replies`: replies to the elements of a per-post endpoint, when asked for
 //! - `batch`: decoded records and cursors on their way to the sink
 //! - `sink`: the single writer, on its own thread
 //! - `split`: batches split to isolate the entities LinkedIn refuses
@@ -21,6 +22,7 @@ mod batch;
 mod cache;
 mod plan;
 mod posts;
+mod replies;
 mod run;
 mod sink;
 mod split;

@@ -239,13 +239,17 @@ pub(super) async fn post_paged(
     for (post, why) in &social.refused {
         out.warn(format!("{}: skipped post {post} of {org}: LinkedIn refused it ({why}); the member may not read this post. The other posts are read.", def.name)).await;
     }
+    let activity = match p.replies {
+        Some(_) if shared.config.include_comment_replies => p.activity.with_replies(),
+        _ => p.activity,
+    };
     let current: Option<PostCounts> = social.counts.as_ref().map(|m| {
         posts
             .iter()
             .filter(|post| !social.refused.iter().any(|(u, _)| *u == post.urn))
             .map(|post| {
                 let c = m.get(post.urn.as_str()).copied().unwrap_or_default();
-                (post.urn.to_string(), p.activity.of(c))
+                (post.urn.to_string(), activity.of(c))
             })
             .collect()
     });
@@ -336,6 +340,9 @@ async fn read_post(
             }
         }
         out.flush().await?;
+        if let Some(r) = p.replies.filter(|_| shared.config.include_comment_replies) {
+            max.see(super::replies::read(shared, def, r, &page, &ctx, bookmark, out).await?);
+        }
         if reached && p.newest_first {
             break;
         }

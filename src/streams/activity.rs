@@ -21,15 +21,18 @@ pub(crate) const MAX_IDS: usize = 100;
 pub enum Activity {
     /// Top-level comments.
     Comments,
+    /// Comments and their replies (when replies are read too).
+    CommentsWithReplies,
     /// Reactions of every type.
     Reactions,
 }
 
-/// (top-level comments, reactions) of one post.
+/// (top-level comments, reactions, comments with replies) of one post.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Counts {
     pub comments: u64,
     pub reactions: u64,
+    pub all_comments: u64,
 }
 
 impl Activity {
@@ -37,7 +40,17 @@ impl Activity {
     pub(crate) fn of(self, c: Counts) -> u64 {
         match self {
             Activity::Comments => c.comments,
+            Activity::CommentsWithReplies => c.all_comments,
             Activity::Reactions => c.reactions,
+        }
+    }
+
+    /// The count to watch when replies are read too: a new reply changes
+    /// `commentSummary.count` but not `topLevelCount`.
+    pub(crate) fn with_replies(self) -> Activity {
+        match self {
+            Activity::Comments => Activity::CommentsWithReplies,
+            other => other,
         }
     }
 }
@@ -83,16 +96,20 @@ impl MetaBatch {
     pub(crate) fn counts(self) -> impl Iterator<Item = (String, Counts)> {
         self.results.into_iter().map(|(key, m)| {
             let urn = m.entity.clone().unwrap_or(key);
-            let comments = m
+            let (comments, all_comments) = m
                 .comment_summary
-                .and_then(|c| c.top_level_count.or(c.count))
-                .unwrap_or(0);
+                .map(|c| {
+                    let all = c.count.or(c.top_level_count).unwrap_or(0);
+                    (c.top_level_count.unwrap_or(all), all)
+                })
+                .unwrap_or_default();
             let reactions = m.reaction_summaries.values().filter_map(|r| r.count).sum();
             (
                 urn,
                 Counts {
                     comments,
                     reactions,
+                    all_comments,
                 },
             )
         })
@@ -119,7 +136,8 @@ mod tests {
             counts["urn:li:share:1"],
             Counts {
                 comments: 3,
-                reactions: 6
+                reactions: 6,
+                all_comments: 5
             }
         );
         // Without `entity`, the key is all there is.

@@ -209,6 +209,28 @@ pub struct PostPaged {
     pub activity: Activity,
     /// The stream whose rows are the posts iterated.
     pub posts: &'static StreamDef,
+    /// Replies to the elements, read when the config asks for them.
+    pub replies: Option<Replies>,
+}
+
+/// Replies to the elements of a per-post paged endpoint, offset-paged per parent element;
+/// `{parent}` in `path` is the encoded parent URN.
+#[derive(Debug, Clone, Copy)]
+pub struct Replies {
+    pub path: &'static str,
+    pub max_count: usize,
+    /// The parent's URN when the element says it has replies; `None` otherwise.
+    pub parent_of: fn(&str) -> Option<String>,
+}
+
+impl Replies {
+    pub fn path(&self, parent: &str, start: usize) -> String {
+        format!(
+            "{}?start={start}&count={}",
+            self.path.replace("{parent}", &encode(parent)),
+            self.max_count
+        )
+    }
 }
 
 impl PostPaged {

@@ -16,7 +16,7 @@ use crate::domain::urn::PostUrn;
 pub use activity::Activity;
 pub use endpoint::{
     Endpoint, GeoBatch, GetAll, IdsBatch, OrgFinder, OrgKeyed, PostBatch, PostList, PostPaged,
-    Showcase, TimeBound, VideoVariants, Window,
+    Replies, Showcase, TimeBound, VideoVariants, Window,
 };
 use records::{Record, RecordCtx};
 
@@ -181,6 +181,50 @@ const POSTS_STREAM: StreamDef = StreamDef {
     decode: decode::<r::Post>,
 };
 
+/// Replies to comments: "Get Comments on Comments", `GET /rest/socialActions/{comment
+/// URN}/comments`, whose elements are comments with `parentComment`
+/// (<https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/comments-api>).
+const COMMENT_REPLIES: Replies = Replies {
+    path: "socialActions/{parent}/comments",
+    max_count: 100,
+    parent_of: comment_with_replies,
+};
+
+/// The URN of a comment element whose `commentsSummary` counts replies.
+fn comment_with_replies(raw: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Head {
+        comment_urn: Option<String>,
+        #[serde(rename = "$URN")]
+        urn: Option<String>,
+        object: Option<String>,
+        id: Option<String>,
+        comments_summary: Option<Summary>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Summary {
+        total_first_level_comments: Option<i64>,
+        aggregated_total_comments: Option<i64>,
+    }
+    let head: Head = serde_json::from_str(raw).ok()?;
+    let summary = head.comments_summary?;
+    let replies = summary
+        .total_first_level_comments
+        .or(summary.aggregated_total_comments)
+        .unwrap_or(0);
+    if replies <= 0 {
+        return None;
+    }
+    records::comment_urn(
+        head.comment_urn.as_deref(),
+        head.urn.as_deref(),
+        head.object.as_deref(),
+        head.id.as_deref(),
+    )
+}
+
 /// Every stream the connector offers.
 pub static STREAMS: &[StreamDef] = &[
     StreamDef {
@@ -286,7 +330,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "post_comments",
         description: "Comments on the pages' posts, incremental on last modification.",
-        endpoint: Endpoint::PostPaged(PostPaged { resource: "socialActions", path: "socialActions/{post}/comments", query: "", max_count: 100, finder: false, newest_first: false, activity: Activity::Comments, posts: &POSTS_STREAM }),
+        endpoint: Endpoint::PostPaged(PostPaged { resource: "socialActions", path: "socialActions/{post}/comments", query: "", max_count: 100, finder: false, newest_first: false, activity: Activity::Comments, posts: &POSTS_STREAM, replies: Some(COMMENT_REPLIES) }),
         partition: Partition::Organization,
         cursor: Some("last_modified_at"),
         primary_key: &["comment_urn"],
@@ -297,7 +341,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "post_reactions",
         description: "Reactions (like, celebrate, support, love, insightful, funny) on the pages' posts.",
-        endpoint: Endpoint::PostPaged(PostPaged { resource: "reactions", path: "reactions/(entity:{post})", query: "q=entity&sort=(value:REVERSE_CHRONOLOGICAL)", max_count: 100, finder: true, newest_first: true, activity: Activity::Reactions, posts: &POSTS_STREAM }),
+        endpoint: Endpoint::PostPaged(PostPaged { resource: "reactions", path: "reactions/(entity:{post})", query: "q=entity&sort=(value:REVERSE_CHRONOLOGICAL)", max_count: 100, finder: true, newest_first: true, activity: Activity::Reactions, posts: &POSTS_STREAM, replies: None }),
         partition: Partition::Organization,
         cursor: Some("created_at"),
         primary_key: &["id"],

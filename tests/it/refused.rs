@@ -356,3 +356,56 @@ fn showcase_pages_read_brand_page_statistics() {
         }
     }
 }
+
+/// Comment replies are opt-in: with `include_comment_replies` the replies of every comment
+/// that counts some are read into post_comments, each naming its parent; without, none.
+#[test]
+fn comment_replies_are_read_when_asked_for() {
+    let mock = start_mock(Scenario {
+        orgs: 1,
+        posts_per_org: 6,
+        comments_per_post: 4,
+        replies_per_comment: 2,
+        ..scenario()
+    });
+    let read_with = |replies: bool| {
+        let dir = tmp_dir();
+        let cat = write_json(&dir, "catalog.json", &catalog_of(&["post_comments"]));
+        let mut cfg = mock.config("mock-token");
+        cfg["include_comment_replies"] = json!(replies);
+        let cfg = write_json(&dir, "config.json", &cfg);
+        records(&lines(&read_ok(&cfg, &cat)))
+            .remove("post_comments")
+            .unwrap_or_default()
+    };
+    let plain = read_with(false);
+    let with = read_with(true);
+    assert!(plain.iter().all(|c| c["parent_comment"].is_null()));
+    let top: Vec<&Value> = with
+        .iter()
+        .filter(|c| c["parent_comment"].is_null())
+        .collect();
+    assert_eq!(top.len(), plain.len(), "top-level comments differ");
+    let expected: i64 = plain
+        .iter()
+        .map(|c| {
+            c["comments_summary"]["total_first_level_comments"]
+                .as_i64()
+                .unwrap()
+        })
+        .sum();
+    assert!(expected > 0, "the mock gave no comment replies");
+    let replies: Vec<&Value> = with
+        .iter()
+        .filter(|c| !c["parent_comment"].is_null())
+        .collect();
+    assert_eq!(replies.len() as i64, expected);
+    for r in &replies {
+        let parent = plain
+            .iter()
+            .find(|c| c["comment_urn"] == r["parent_comment"])
+            .unwrap_or_else(|| panic!("reply to an unknown comment: {r}"));
+        assert_eq!(parent["post"], r["post"], "{r}");
+        assert_ne!(r["comment_urn"], parent["comment_urn"]);
+    }
+}
