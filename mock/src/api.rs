@@ -814,7 +814,7 @@ fn replies(ctx: &Ctx, key: &str, parent: &str, start: usize, count: usize) -> R 
         .map(|(rid, created, h)| {
             let actor = format!("urn:li:person:m{}", h % 100_000);
             json!({
-                "actor": actor, "agent": actor,
+                "actor": actor,
                 "commentUrn": format!("urn:li:comment:({activity},{rid})"),
                 "id": rid.to_string(), "object": activity,
                 "parentComment": parent,
