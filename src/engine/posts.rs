@@ -351,8 +351,9 @@ async fn read_post(
 }
 
 /// Each video post's statistics, one request per variant. Video Analytics takes only a
-/// ugcPost URN of a post that contains a video ("entity: the ugcPost URN of the video
-/// post", <https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/video-analytics-api>),
+/// ugcPost URN of a post that contains a video (its schema: `entity`, "URN for the video
+/// entity with type ugcPost and includes the video",
+/// <https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/video-analytics-api>),
 /// so share URNs and other posts are never sent. A post LinkedIn refuses is skipped with
 /// a warning naming it.
 pub(super) async fn video(
