@@ -174,9 +174,9 @@ pub(super) async fn post_batch(
 }
 
 /// The warning for a post LinkedIn refused: skipped, the rest kept.
-fn refused_note(def: &StreamDef, org: &str, post: &PostUrn, e: &Error) -> String {
+fn refused_note(def: &StreamDef, org: &str, post: &PostUrn, why: &dyn std::fmt::Display) -> String {
     format!(
-        "{}: skipped post {post} of {org}: LinkedIn refused it ({e}); the member may not read this post. The other posts are read.",
+        "{}: skipped post {post} of {org}: LinkedIn refused it ({why}); the member may not read this post. The other posts are read.",
         def.name
     )
 }
@@ -237,7 +237,7 @@ pub(super) async fn post_paged(
     let posts = post_list(shared, p.posts, org).await?;
     let social = social_counts(shared, org, &posts).await?;
     for (post, why) in &social.refused {
-        out.warn(format!("{}: skipped post {post} of {org}: LinkedIn refused it ({why}); the member may not read this post. The other posts are read.", def.name)).await;
+        out.warn(refused_note(def, org, post, why)).await;
     }
     let activity = match p.replies {
         Some(_) if shared.config.include_comment_replies => p.activity.with_replies(),
