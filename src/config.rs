@@ -149,6 +149,13 @@ pub struct Config {
     #[schemars(title = "OAuth base URL", extend("order" = 12))]
     pub oauth_base_url: String,
 
+    /// Also read the replies to comments (LinkedIn's "comments on comments") into
+    /// post_comments, each with `parent_comment` naming the comment replied to. One more
+    /// request per comment that has replies.
+    #[serde(default)]
+    #[schemars(title = "Include comment replies", extend("order" = 12))]
+    pub include_comment_replies: bool,
+
     /// Paste mistakes cleaned from the access token while loading (reported by `check`).
     #[serde(skip)]
     pub token_fixes: TokenFixes,

@@ -287,6 +287,7 @@ async fn the_mock_answers_with_the_documented_field_names() {
         listener,
         linkedin_mock::Scenario {
             now_ms: Some(MOCK_NOW),
+            replies_per_comment: 2,
             ..linkedin_mock::Scenario::default()
         },
         async {
@@ -368,9 +369,27 @@ async fn the_mock_answers_with_the_documented_field_names() {
         ("seniorities_get_all", "seniorities?start=0&count=100".into()),
         ("industries_get_all", "industries?start=0&count=100".into()),
     ];
-    // Replies (`socialActions/{comment URN}/comments`, documented as "Get Comments on
-    // Comments") are not served by the mock yet (it answers 400 "Invalid post URN"); add
-    // ("comments_on_comment", that path) to `requests` once it is.
+    // Replies ("Get Comments on Comments"): those of the first comment that has some.
+    let mut parent = None;
+    for post in posts.iter().filter_map(|p| p["id"].as_str()) {
+        let path = format!("socialActions/{}/comments?start=0&count=100", enc(post));
+        let (_, comments) = mock_get(&http, &base, &path).await;
+        parent = comments["elements"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["commentsSummary"]["totalFirstLevelComments"].as_i64() > Some(0))
+            .and_then(|c| c["commentUrn"].as_str())
+            .map(str::to_string);
+        if parent.is_some() {
+            break;
+        }
+    }
+    let parent = parent.expect("the mock has a comment with replies");
+    requests.push((
+        "comments_on_comment",
+        format!("socialActions/{}/comments?start=0&count=100", enc(&parent)),
+    ));
     let (_, fstats) = mock_get(&http, &base, &requests[3].1).await;
     if let Some(geo) = fstats["elements"][0]["followerCountsByGeoCountry"][0]["geo"].as_str() {
         let id = geo.rsplit(':').next().unwrap();

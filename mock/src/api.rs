@@ -742,6 +742,9 @@ fn comments(ctx: &Ctx, key: &str, q: &Query) -> R {
     let urn = ctx.path_key(key)?;
     let (start, count) = ctx.paging(q, 100)?;
     ctx.require_scope("socialActions", "GET_ALL")?;
+    if urn.starts_with("urn:li:comment:") {
+        return replies(ctx, key, &urn, start, count);
+    }
     let post = owned_post(ctx, &urn, "socialActions", "GET_ALL")?;
     let activity = format!("urn:li:activity:{}", post.num);
     let elements: Vec<Value> = ctx
@@ -750,6 +753,10 @@ fn comments(ctx: &Ctx, key: &str, q: &Query) -> R {
         .into_iter()
         .map(|(id, created, modified, h)| {
             let actor = format!("urn:li:person:m{}", h % 100_000);
+            let replies = ctx
+                .ds
+                .replies((id, created, modified, h), ctx.now)
+                .len();
             json!({
                 "actor": actor, "agent": actor,
                 "commentUrn": format!("urn:li:comment:({activity},{id})"),
@@ -759,6 +766,63 @@ fn comments(ctx: &Ctx, key: &str, q: &Query) -> R {
                 "created": {"actor": actor, "time": created},
                 "lastModified": {"actor": actor, "time": modified},
                 "likesSummary": {"totalLikes": h % 7, "likedByCurrentUser": false, "selectedLikes": []},
+                "commentsSummary": {"aggregatedTotalComments": replies, "totalFirstLevelComments": replies, "selectedComments": []},
+            })
+        })
+        .collect();
+    Ok(collection(
+        elements,
+        start,
+        count,
+        ctx.short_pages,
+        true,
+        &format!("/rest/socialActions/{key}/comments?"),
+    ))
+}
+
+/// "Get Comments on Comments": `socialActions/{comment URN}/comments`, the replies to one
+/// comment, each with `parentComment`
+/// (learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/comments-api).
+/// The comment URN is `urn:li:comment:(urn:li:activity:{post},{comment id})`.
+fn replies(ctx: &Ctx, key: &str, parent: &str, start: usize, count: usize) -> R {
+    let invalid = || ApiError::bad_request(&format!("Invalid comment URN '{parent}'"));
+    let inner = parent
+        .strip_prefix("urn:li:comment:(urn:li:activity:")
+        .and_then(|r| r.strip_suffix(')'))
+        .ok_or_else(invalid)?;
+    let (num, id) = inner.split_once(',').ok_or_else(invalid)?;
+    let (num, id) = match (num.parse::<u64>(), id.parse::<u64>()) {
+        (Ok(n), Ok(i)) => (n, i),
+        _ => return Err(invalid()),
+    };
+    let missing = || ApiError::not_found(&format!("{parent} does not exist"));
+    let post = ctx.ds.post_by_num(num, ctx.now).ok_or_else(missing)?;
+    let rule = permissions::rule("socialActions")
+        .ok_or_else(|| ApiError::not_found("No resource found for socialActions"))?;
+    ctx.require_role(rule, post.org, "GET_ALL")?;
+    let comment = ctx
+        .ds
+        .comments(&post, ctx.now)
+        .into_iter()
+        .find(|c| c.0 == id)
+        .ok_or_else(missing)?;
+    let activity = format!("urn:li:activity:{num}");
+    let elements: Vec<Value> = ctx
+        .ds
+        .replies(comment, ctx.now)
+        .into_iter()
+        .map(|(rid, created, h)| {
+            let actor = format!("urn:li:person:m{}", h % 100_000);
+            json!({
+                "actor": actor,
+                "commentUrn": format!("urn:li:comment:({activity},{rid})"),
+                "id": rid.to_string(), "object": activity,
+                "parentComment": parent,
+                "message": {"text": format!("Reply {} to comment {}", rid % 100, id % 1000), "attributes": []},
+                "content": [],
+                "created": {"actor": actor, "time": created},
+                "lastModified": {"actor": actor, "time": created},
+                "likesSummary": {"totalLikes": h % 3, "likedByCurrentUser": false, "selectedLikes": []},
                 "commentsSummary": {"aggregatedTotalComments": 0, "totalFirstLevelComments": 0, "selectedComments": []},
             })
         })
@@ -840,11 +904,17 @@ fn social_metadata(ctx: &Ctx, q: &Query) -> R {
                         .or_insert_with(|| json!({"reactionType": name, "count": 0}));
                     e["count"] = json!(e["count"].as_i64().unwrap_or(0) + 1);
                 }
-                let n = ctx.ds.comments(&post, ctx.now).len();
+                let comments = ctx.ds.comments(&post, ctx.now);
+                let n = comments.len();
+                // `count` includes replies; `topLevelCount` does not.
+                let all = n + comments
+                    .into_iter()
+                    .map(|c| ctx.ds.replies(c, ctx.now).len())
+                    .sum::<usize>();
                 results.insert(
                     urn.clone(),
                     json!({"entity": urn, "reactionSummaries": summaries,
-                    "commentSummary": {"count": n, "topLevelCount": n}, "commentsState": "OPEN"}),
+                    "commentSummary": {"count": all, "topLevelCount": n}, "commentsState": "OPEN"}),
                 );
                 statuses.insert(urn, json!(200));
             }

@@ -20,6 +20,8 @@ pub struct Dataset {
     pub days: u32,
     pub comments_per_post: u32,
     pub reactions_per_post: u32,
+    /// Replies to every other comment.
+    pub replies_per_comment: u32,
     /// Start of history, epoch ms (UTC midnight).
     pub history_start: i64,
     /// The clock at start-up; posts are spread over `[history_start, anchor)`.
@@ -180,6 +182,25 @@ impl Dataset {
                     + (u64::from(post.org) * 10_000_000 + post.k) * 1_000
                     + m;
                 Some((id, created, modified, h))
+            })
+            .collect()
+    }
+
+    /// Replies to a comment (one of `comments`' tuples) visible at `now`, oldest first:
+    /// (id, created, hash). Comments whose hash is even have `replies_per_comment`
+    /// replies, each an hour after the one before.
+    pub fn replies(&self, comment: (u64, i64, i64, u64), now: i64) -> Vec<(u64, i64, u64)> {
+        let (id, created, _, h) = comment;
+        if h % 2 == 1 {
+            return Vec::new();
+        }
+        (0..u64::from(self.replies_per_comment))
+            .filter_map(|r| {
+                let at = created + (r as i64 + 1) * 3_600_000;
+                // Reply ids: 100 per comment, above every comment id.
+                let base = id - 7_200_000_000_000_000_000;
+                let reply = 7_300_000_000_000_000_000 + base * 100 + r + 1;
+                (at <= now).then(|| (reply, at, hash(self.seed, &[4, id, r])))
             })
             .collect()
     }

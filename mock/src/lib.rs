@@ -56,6 +56,9 @@ pub struct Scenario {
     pub slow_ms: u64,
     /// Paged finders return short non-final pages (see `api::page_range`).
     pub short_pages: bool,
+    /// Replies to every other comment (`socialActions/{comment URN}/comments`); 0: none,
+    /// and every comment's `commentsSummary` counts zero replies.
+    pub replies_per_comment: u32,
 }
 
 impl Default for Scenario {
@@ -74,6 +77,7 @@ impl Default for Scenario {
             versions: None,
             slow_ms: 30_000,
             short_pages: false,
+            replies_per_comment: 0,
         }
     }
 }
@@ -180,6 +184,7 @@ impl AppState {
             days: scenario.days,
             comments_per_post: scenario.comments_per_post,
             reactions_per_post: scenario.reactions_per_post,
+            replies_per_comment: scenario.replies_per_comment,
             history_start,
             anchor: start,
         };

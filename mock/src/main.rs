@@ -24,6 +24,9 @@ struct Args {
     comments_per_post: u32,
     #[arg(long, default_value_t = 6)]
     reactions_per_post: u32,
+    /// Replies to every other comment (0: no replies).
+    #[arg(long, default_value_t = 0)]
+    replies_per_comment: u32,
     #[arg(long, default_value_t = 42)]
     seed: u64,
     /// The mock clock at start (RFC 3339); default: the start of the current UTC day.
@@ -83,6 +86,7 @@ async fn main() -> std::process::ExitCode {
         versions: args.versions,
         slow_ms: args.slow_ms,
         short_pages: args.short_pages,
+        replies_per_comment: args.replies_per_comment,
     };
     let listener = match tokio::net::TcpListener::bind(&args.addr).await {
         Ok(l) => l,

@@ -10,11 +10,13 @@ use crate::error::{Error, Result};
 use crate::streams::records::RecordCtx;
 use crate::streams::StreamDef;
 
-/// Decoded records, newline-separated, ready for the writer.
+/// Decoded records, newline-separated, ready for the writer, and the elements skipped
+/// because they do not decode (each with the decoder's message naming its id and field).
 #[derive(Default)]
 pub(super) struct Records {
     pub buf: Vec<u8>,
     pub count: u64,
+    pub skipped: Vec<String>,
 }
 
 /// What `Records::push_newer` did with a record.
@@ -26,7 +28,9 @@ pub(super) enum Pushed {
 }
 
 impl Records {
-    /// Decodes one element into a record; returns its cursor.
+    /// Decodes one element into a record; returns its cursor. An element that does not
+    /// decode is skipped (issue 18: one bad element must not cost its page and
+    /// partition): it is noted in `skipped`, and the sink warns and counts it.
     pub(super) fn push(
         &mut self,
         def: &StreamDef,
@@ -42,15 +46,15 @@ impl Records {
             }
             Err(e) => {
                 self.buf.truncate(mark);
-                Err(Error::Decode {
-                    stream: def.name.into(),
-                    detail: format!(
-                        "{e}; element: {}",
-                        crate::linkedin::client::excerpt(raw.get().as_bytes())
-                    ),
-                })
+                self.skip(e);
+                Ok(None)
             }
         }
+    }
+
+    /// Notes an element skipped because it does not decode (`detail` names it).
+    pub(super) fn skip(&mut self, detail: String) {
+        self.skipped.push(detail);
     }
 
     /// Like `push`, but drops a record whose cursor is not after `bookmark`.
@@ -101,10 +105,26 @@ impl<'a> Emitter<'a> {
 
     /// Sends what is buffered.
     pub(super) async fn flush(&mut self) -> Result<()> {
-        if self.records.count == 0 {
+        if self.records.count == 0 && self.records.skipped.is_empty() {
             return Ok(());
         }
-        let Records { buf: data, count } = std::mem::take(&mut self.records);
+        let Records {
+            buf: data,
+            count,
+            skipped,
+        } = std::mem::take(&mut self.records);
+        if !skipped.is_empty() {
+            self.tx
+                .send(Msg::Skipped {
+                    stream: self.stream,
+                    elements: skipped,
+                })
+                .await
+                .map_err(|_| Error::Cancelled)?;
+        }
+        if count == 0 {
+            return Ok(());
+        }
         self.tx
             .send(Msg::Records {
                 stream: self.stream,
@@ -142,6 +162,11 @@ impl<'a> Emitter<'a> {
     /// A line for the platform's log.
     pub(super) async fn log(&self, line: String) {
         let _ = self.tx.send(Msg::Log(line)).await;
+    }
+
+    /// A warning for the platform's log (something skipped).
+    pub(super) async fn warn(&self, line: String) {
+        let _ = self.tx.send(Msg::Warn(line)).await;
     }
 }
 

@@ -10,8 +10,10 @@
 //!
 //! - `plan`: the units, from the catalog, the state and the organizations
 //! - `run` and `posts`: one unit, driven by its stream's endpoint kind
+//! - `replies`: replies to the elements of a per-post endpoint, when asked for
 //! - `batch`: decoded records and cursors on their way to the sink
 //! - `sink`: the single writer, on its own thread
+//! - `split`: batches split to isolate the entities LinkedIn refuses
 //! - `window`: time windows of the time-bound statistics
 //! - `cache`: values shared by the units of a read (post lists, activity counts,
 //!   lifetime statistics)
@@ -23,8 +25,10 @@ mod batch;
 mod cache;
 mod plan;
 mod posts;
+mod replies;
 mod run;
 mod sink;
+mod split;
 mod window;
 
 use std::io::Write;

@@ -10,14 +10,25 @@ use futures_util::StreamExt;
 use super::batch::{CursorMax, Emitter, Pushed};
 use super::plan::Unit;
 use super::run::{Shared, SocialCounts};
+use super::split;
 use super::UnitResult;
 use crate::domain::urn::{PostKind, PostUrn};
 use crate::domain::Cursor;
 use crate::error::{Error, Result};
+use crate::linkedin::wire::Collection;
 use crate::state::PostCounts;
 use crate::streams::activity::{self, MetaBatch};
 use crate::streams::records::RecordCtx;
 use crate::streams::{Endpoint, PostBatch, PostPaged, PostRef, StreamDef, VideoVariants};
+
+/// The activity counts of an organization's posts, and the posts LinkedIn refused.
+#[derive(Default)]
+pub(super) struct Social {
+    /// `None` when the token may not read the counts at all.
+    pub counts: Option<SocialCounts>,
+    /// Refused posts, with LinkedIn's refusal.
+    pub refused: Vec<(PostUrn, String)>,
+}
 
 /// Where the post list's own records go, when its stream is the one running.
 struct ListSink<'a, 'b> {
@@ -91,10 +102,21 @@ async fn list_posts(
     while let Some(page) = pager.next_page(|start| list.path(org, start)).await? {
         let mut reached_bookmark = false;
         for raw in &page {
-            let post = PostRef::from_element(raw.get()).map_err(|detail| Error::Decode {
-                stream: def.name.into(),
-                detail,
-            })?;
+            let post = match PostRef::from_element(raw.get()) {
+                Ok(post) => post,
+                Err(detail) => {
+                    // Not a post the per-post streams can iterate: skipped, like any
+                    // element that does not decode (counted once, by the list's stream).
+                    match sink.as_mut() {
+                        Some(s) => s.out.records.skip(detail),
+                        None => tracing::warn!(
+                            stream = def.name,
+                            "skipped a post that does not decode: {detail}"
+                        ),
+                    }
+                    continue;
+                }
+            };
             if !seen.insert(post.urn.clone()) {
                 continue; // an edit during paging moved this post: already handled
             }
@@ -116,7 +138,8 @@ async fn list_posts(
     Ok(refs)
 }
 
-/// Lifetime statistics of every post, in batches of one post kind.
+/// Lifetime statistics of every post, in batches of one post kind. A post LinkedIn
+/// refuses is skipped with a warning naming it (see `split`); the others are kept.
 pub(super) async fn post_batch(
     shared: &Shared<'_>,
     unit: &Unit,
@@ -132,9 +155,15 @@ pub(super) async fn post_batch(
             .map(|p| &p.urn)
             .filter(|u| u.kind() == Some(kind))
             .collect();
-        for chunk in urns.chunks(b.max_ids.max(1)) {
-            let coll: crate::linkedin::wire::Collection =
-                shared.get(def, &b.path(org, kind, chunk)).await?;
+        let read = split::bisect(&urns, b.max_ids, |chunk| {
+            let path = b.path(org, kind, chunk);
+            async move { shared.get::<Collection>(def, &path).await }
+        })
+        .await?;
+        for (post, e) in &read.refused {
+            out.warn(refused_note(def, org, post, e)).await;
+        }
+        for coll in read.answers {
             for raw in &coll.elements {
                 out.push(def, &ctx, raw)?;
             }
@@ -144,33 +173,56 @@ pub(super) async fn post_batch(
     Ok(())
 }
 
+/// The warning for a post LinkedIn refused: skipped, the rest kept.
+fn refused_note(def: &StreamDef, org: &str, post: &PostUrn, why: &dyn std::fmt::Display) -> String {
+    format!(
+        "{}: skipped post {post} of {org}: LinkedIn refused it ({why}); the member may not read this post. The other posts are read.",
+        def.name
+    )
+}
+
 /// Activity counts per post (the gate of `streams::activity`, in batches), once per
-/// organization per sync; `None` when the token may not read them.
-async fn social_counts(
-    shared: &Shared<'_>,
-    org: &str,
-    posts: &[PostRef],
-) -> Result<Arc<Option<SocialCounts>>> {
-    let (counts, _) = shared
+/// organization per sync. Posts LinkedIn refuses are isolated (see `split`) and listed,
+/// so their comments and reactions are not requested; the counts are `None` when the
+/// token may not read them at all.
+async fn social_counts(shared: &Shared<'_>, org: &str, posts: &[PostRef]) -> Result<Arc<Social>> {
+    let (social, _) = shared
         .social
         .get_or_try_init(&org.to_string(), || async {
-            let mut map = SocialCounts::new();
             let urns: Vec<&PostUrn> = posts.iter().map(|p| &p.urn).collect();
-            for chunk in urns.chunks(activity::MAX_IDS) {
+            let read = split::bisect(&urns, activity::MAX_IDS, |chunk| {
                 let path = activity::path(chunk);
-                match shared.get_from::<MetaBatch>(activity::RESOURCE, false, &path).await {
-                    Ok(batch) => map.extend(batch.counts()),
-                    Err(Error::Api { status: 403, .. }) => {
-                        tracing::warn!(organization = org, "The token may not read {}; reading every post's comments and reactions instead", activity::RESOURCE);
-                        return Ok(None);
-                    }
-                    Err(e) => return Err(e),
+                async move {
+                    shared
+                        .get_from::<MetaBatch>(activity::RESOURCE, false, &path)
+                        .await
                 }
+            })
+            .await;
+            match read {
+                Ok(read) => {
+                    let mut counts = SocialCounts::new();
+                    for batch in read.answers {
+                        counts.extend(batch.counts());
+                    }
+                    Ok(Social {
+                        counts: Some(counts),
+                        refused: read
+                            .refused
+                            .into_iter()
+                            .map(|(u, e)| ((*u).clone(), e.to_string()))
+                            .collect(),
+                    })
+                }
+                Err(e) if split::is_refusal(&e) => {
+                    tracing::warn!(organization = org, "The token may not read {}; reading every post's comments and reactions instead", activity::RESOURCE);
+                    Ok(Social::default())
+                }
+                Err(e) => Err(e),
             }
-            Ok(Some(map))
         })
         .await?;
-    Ok(counts)
+    Ok(social)
 }
 
 /// Posts per checkpoint of a pass over an organization's posts: a pass stopped by the
@@ -228,12 +280,20 @@ pub(super) async fn post_paged(
     let (def, org) = (unit.def, unit.org.as_deref().unwrap_or_default());
     let posts = post_list(shared, p.posts, org).await?;
     let social = social_counts(shared, org, &posts).await?;
-    let current: Option<PostCounts> = social.as_ref().as_ref().map(|m| {
+    for (post, why) in &social.refused {
+        out.warn(refused_note(def, org, post, why)).await;
+    }
+    let activity = match p.replies {
+        Some(_) if shared.config.include_comment_replies => p.activity.with_replies(),
+        _ => p.activity,
+    };
+    let current: Option<PostCounts> = social.counts.as_ref().map(|m| {
         posts
             .iter()
+            .filter(|post| !social.refused.iter().any(|(u, _)| *u == post.urn))
             .map(|post| {
                 let c = m.get(post.urn.as_str()).copied().unwrap_or_default();
-                (post.urn.to_string(), p.activity.of(c))
+                (post.urn.to_string(), activity.of(c))
             })
             .collect()
     });
@@ -251,6 +311,7 @@ pub(super) async fn post_paged(
     let to_read: Vec<&PostRef> = posts
         .iter()
         .filter(|post| !unit.post_done(post.urn.as_str()))
+        .filter(|post| !social.refused.iter().any(|(u, _)| *u == post.urn))
         .filter(changed)
         .collect();
     tracing::info!(
@@ -275,7 +336,9 @@ pub(super) async fn post_paged(
     let mut max = CursorMax::default();
     let mut progress = PassProgress::new(unit);
     let mut skipped = Vec::new();
+    let mut refused = Refused::default();
     while let Some((post, read)) = reads.next().await {
+        refused.read += 1;
         match read {
             Ok(Some(post_max)) => {
                 max.see(post_max);
@@ -285,6 +348,8 @@ pub(super) async fn post_paged(
                 progress.done(out_ref, &post.urn, count).await;
             }
             Ok(None) => skipped.push(post.urn.as_str()),
+            // A post LinkedIn refuses: skipped with a warning, the rest read.
+            Err(e) if split::is_refusal(&e) => refused.skip(out_ref, def, org, &post.urn, e).await,
             Err(e) => {
                 drop(reads);
                 progress.checkpoint(out_ref).await;
@@ -294,6 +359,10 @@ pub(super) async fn post_paged(
     }
     // The pass completed: its outcome replaces the checkpoints, so none is written here.
     drop(reads);
+    if let Err(e) = refused.check() {
+        progress.checkpoint(out_ref).await;
+        return Err(e);
+    }
     let counts = current.filter(|_| unit.incremental).map(|mut cur| {
         let before = |urn: &str| unit.counts.as_ref().and_then(|c| c.get(urn).copied());
         // Posts an earlier run of this pass read keep the count they were read at.
@@ -368,6 +437,9 @@ async fn read_post(
             }
         }
         out.flush().await?;
+        if let Some(r) = p.replies.filter(|_| shared.config.include_comment_replies) {
+            max.see(super::replies::read(shared, def, r, &page, &ctx, bookmark, out).await?);
+        }
         if reached && p.newest_first {
             break;
         }
@@ -375,7 +447,12 @@ async fn read_post(
     Ok(Some(max.0))
 }
 
-/// Each video post's statistics, one request per variant.
+/// Each video post's statistics, one request per variant. Video Analytics takes only a
+/// ugcPost URN of a post that contains a video (its schema: `entity`, "URN for the video
+/// entity with type ugcPost and includes the video",
+/// <https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/video-analytics-api>),
+/// so share URNs and other posts are never sent. A post LinkedIn refuses is skipped with
+/// a warning naming it.
 pub(super) async fn video(
     shared: &Shared<'_>,
     unit: &Unit,
@@ -385,18 +462,60 @@ pub(super) async fn video(
     let (def, org) = (unit.def, unit.org.as_deref().unwrap_or_default());
     let posts = post_list(shared, v.posts, org).await?;
     let mut progress = PassProgress::new(unit);
-    for post in posts
-        .iter()
-        .filter(|p| p.is_video && !unit.post_done(p.urn.as_str()))
-    {
-        if let Err(e) = video_post(shared, def, v, org, &post.urn, out).await {
-            progress.checkpoint(out).await;
-            return Err(e);
+    let mut refused = Refused::default();
+    let videos = posts.iter().filter(|p| {
+        p.is_video && p.urn.kind() == Some(PostKind::UgcPost) && !unit.post_done(p.urn.as_str())
+    });
+    for post in videos {
+        refused.read += 1;
+        match video_post(shared, def, v, org, &post.urn, out).await {
+            Ok(()) => {}
+            Err(e) if split::is_refusal(&e) => refused.skip(out, def, org, &post.urn, e).await,
+            Err(e) => {
+                progress.checkpoint(out).await;
+                return Err(e);
+            }
         }
         progress.done(out, &post.urn, None).await;
     }
+    if let Err(e) = refused.check() {
+        progress.checkpoint(out).await;
+        return Err(e);
+    }
     // The pass completed: no checkpoint needed, the unit's completion ends it.
     Ok(())
+}
+
+/// Posts read one by one that LinkedIn refused. Each is skipped with a warning; when it
+/// refused every post read, that is a token or role problem, not one post, and the first
+/// refusal is the unit's error.
+#[derive(Default)]
+struct Refused {
+    read: usize,
+    first: Option<Error>,
+    count: usize,
+}
+
+impl Refused {
+    async fn skip(
+        &mut self,
+        out: &Emitter<'_>,
+        def: &StreamDef,
+        org: &str,
+        post: &PostUrn,
+        e: Error,
+    ) {
+        out.warn(refused_note(def, org, post, &e)).await;
+        self.count += 1;
+        self.first.get_or_insert(e);
+    }
+
+    fn check(self) -> Result<()> {
+        match self.first {
+            Some(e) if self.count == self.read => Err(e),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// One video post's statistics, every variant, sent to the sink.
@@ -408,9 +527,13 @@ async fn video_post(
     post: &PostUrn,
     out: &mut Emitter<'_>,
 ) -> Result<()> {
+    // Every variant first, so a post LinkedIn refuses part-way emits nothing.
+    let mut answers = Vec::with_capacity(v.variants.len());
     for variant in v.variants {
-        let coll: crate::linkedin::wire::Collection =
-            shared.get(def, &v.path(post, variant)).await?;
+        let coll: Collection = shared.get(def, &v.path(post, variant)).await?;
+        answers.push((*variant, coll));
+    }
+    for (variant, coll) in &answers {
         let ctx = RecordCtx {
             post: Some(post.as_str()),
             variant: Some(variant),

@@ -44,8 +44,8 @@ pub(super) struct Shared<'a> {
     /// Post lists per (source stream, organization), read once and shared by the
     /// per-post streams.
     pub post_lists: Cache<(&'static str, String), Vec<PostRef>>,
-    /// Activity counts per organization (`None`: the token may not read them).
-    pub social: Cache<String, Option<SocialCounts>>,
+    /// Activity counts per organization, and the posts LinkedIn refused.
+    pub social: Cache<String, posts::Social>,
     /// Lifetime statistics responses per request path, read once per sync.
     pub lifetime: Cache<String, Collection>,
     /// The streams whose post list a selected per-post stream iterates: when such a
@@ -114,7 +114,7 @@ impl Shared<'_> {
         let path = f.path(org);
         let (coll, _) = self
             .lifetime
-            .get_or_try_init(&path, || self.get_from(f.resource, true, &path))
+            .get_or_try_init(&path, || self.get_from(f.resource_for(org), true, &path))
             .await?;
         Ok(coll)
     }
@@ -239,7 +239,9 @@ async fn time_bound(
         w.end - Duration::days(1)
     ))
     .await;
-    let coll: Collection = shared.get(def, &f.windowed_path(org, &w)).await?;
+    let coll: Collection = shared
+        .get_from(f.resource_for(org), true, &f.windowed_path(org, &w))
+        .await?;
     let mut max = CursorMax::default();
     for raw in &coll.elements {
         let cursor = out.push(def, ctx, raw)?;

@@ -22,6 +22,8 @@ const BIG_STATE: usize = 256 * 1024;
 pub(super) enum Msg {
     /// A line for the platform's log (Airbyte LOG).
     Log(String),
+    /// A warning for the platform's log (Airbyte LOG at WARN): something skipped.
+    Warn(String),
     /// Newline-separated records of one stream.
     Records {
         stream: usize,
@@ -36,6 +38,12 @@ pub(super) enum Msg {
         org: String,
         posts: Vec<String>,
         counts: Option<PostCounts>,
+    },
+    /// Elements of a stream skipped because they do not decode, each with the decoder's
+    /// message (which names the element's id and the field).
+    Skipped {
+        stream: usize,
+        elements: Vec<String>,
     },
     /// A unit finished: its stream, organization (none for global streams) and outcome.
     Done {
@@ -55,6 +63,8 @@ pub(super) struct Sink<'a, W: Write> {
     /// Units of each stream still running.
     outstanding: Vec<usize>,
     counts: Vec<u64>,
+    /// Elements skipped per stream (undecodable), and the first one's message.
+    skipped: Vec<(u64, Option<String>)>,
     since_state: Vec<u64>,
     /// Record bytes written per stream since its last STATE (Airbyte), and since the last
     /// STATE of any stream (Singer, whose STATE is the whole state).
@@ -91,6 +101,7 @@ impl<'a, W: Write> Sink<'a, W> {
             now,
             outstanding,
             counts: vec![0; n],
+            skipped: vec![(0, None); n],
             since_state: vec![0; n],
             bytes_since: vec![0; n],
             singer_bytes_since: 0,
@@ -110,6 +121,10 @@ impl<'a, W: Write> Sink<'a, W> {
         }
         let res = match msg {
             Msg::Log(line) => self.writer.log("INFO", &line),
+            Msg::Warn(line) => {
+                tracing::warn!("{line}");
+                self.writer.log("WARN", &line)
+            }
             Msg::Records {
                 stream,
                 data,
@@ -121,6 +136,7 @@ impl<'a, W: Write> Sink<'a, W> {
                 posts,
                 counts,
             } => self.progress(stream, &org, posts, counts),
+            Msg::Skipped { stream, elements } => self.skipped(stream, elements),
             Msg::Done {
                 stream,
                 org,
@@ -177,6 +193,20 @@ impl<'a, W: Write> Sink<'a, W> {
         self.checkpoint(stream)
     }
 
+    /// Warns of each skipped element, naming the stream, and counts them.
+    fn skipped(&mut self, stream: usize, elements: Vec<String>) -> Result<()> {
+        let name = self.selected[stream].def.name;
+        for detail in elements {
+            let line = format!("{name}: skipped an element that does not decode: {detail}. The other elements are kept.");
+            tracing::warn!(stream = name, "{line}");
+            self.writer.log("WARN", &line)?;
+            let s = &mut self.skipped[stream];
+            s.0 += 1;
+            s.1.get_or_insert(detail);
+        }
+        Ok(())
+    }
+
     fn done(
         &mut self,
         stream: usize,
@@ -204,7 +234,10 @@ impl<'a, W: Write> Sink<'a, W> {
                     // The pass is complete: its bookmark now covers it.
                     let resumed = self.state.resume(sel.def.name, partition).is_some();
                     self.state.set_resume(sel.def.name, partition, None);
-                    if resumed || self.checkpoint_due(stream) {
+                    // While every element of the stream so far failed to decode, no STATE: the
+                    // stream may end as an error, which writes none.
+                    let none_decoded = self.skipped[stream].0 > 0 && self.counts[stream] == 0;
+                    if !none_decoded && (resumed || self.checkpoint_due(stream)) {
                         self.checkpoint(stream)?;
                     }
                 } else if matches!(
@@ -221,6 +254,10 @@ impl<'a, W: Write> Sink<'a, W> {
             Err(Error::Cancelled) => {}
             Err(e) => self.failed(sel, org.as_deref(), e),
         }
+        self.finish_if_last(stream)
+    }
+
+    fn finish_if_last(&mut self, stream: usize) -> Result<()> {
         if self.outstanding[stream] == 0 {
             self.stream_finished(stream)?;
         }
@@ -349,6 +386,23 @@ impl<'a, W: Write> Sink<'a, W> {
     fn stream_finished(&mut self, stream: usize) -> Result<()> {
         let name = self.selected[stream].def.name;
         let now_ms = self.now.timestamp_millis();
+        let (skipped, first_skipped) = self.skipped[stream].clone();
+        // A stream whose every element failed to decode read nothing: that is an error.
+        if skipped > 0 && self.counts[stream] == 0 {
+            if let Some(detail) =
+                first_skipped.filter(|_| !self.failures.iter().any(|(s, _)| s == name))
+            {
+                self.failures.push((
+                    name.to_string(),
+                    Error::Decode {
+                        stream: name.into(),
+                        detail: format!(
+                            "none of its {skipped} element(s) decodes; the first: {detail}"
+                        ),
+                    },
+                ));
+            }
+        }
         let failed =
             self.failures.iter().any(|(s, _)| s == name) || self.cancel.load(Ordering::SeqCst);
         let status = if failed {
@@ -377,12 +431,32 @@ impl<'a, W: Write> Sink<'a, W> {
         if !failed {
             self.writer.estimate(name, self.counts[stream], now_ms)?;
         }
+        if skipped > 0 {
+            // Not an ERROR trace: Airbyte fails the sync on one. ANALYTICS is the
+            // protocol's non-fatal trace (see `protocol::airbyte::analytics`).
+            self.writer
+                .analytics(SKIPPED_EVENT, &format!("{name}:{skipped}"), now_ms)?;
+        }
+        let skipped_note = if skipped > 0 {
+            format!(", {skipped} undecodable element(s) skipped")
+        } else {
+            String::new()
+        };
         let line = format!(
-            "Stream {name}: {} records, {}",
+            "Stream {name}: {} records, {}{skipped_note}",
             self.counts[stream],
             if failed { "incomplete" } else { "complete" }
         );
-        tracing::info!(stream = name, records = self.counts[stream], "{line}");
+        tracing::info!(
+            stream = name,
+            records = self.counts[stream],
+            skipped,
+            "{line}"
+        );
         self.writer.log("INFO", &line)
     }
 }
+
+/// The ANALYTICS event type of elements skipped because they do not decode; its value is
+/// `stream:count`. A static name, as the protocol asks of event types.
+pub(super) const SKIPPED_EVENT: &str = "source-linkedin-pages-undecodable-elements-skipped";

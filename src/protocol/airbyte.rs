@@ -64,6 +64,17 @@ pub(crate) fn stream_status(
     json!({"type": "TRACE", "trace": {"type": "STREAM_STATUS", "emitted_at": now_ms as f64, "stream_status": s}})
 }
 
+/// A non-fatal notice for the platform: TRACE of type ANALYTICS (`{type, value}`, both
+/// strings; `type` a static event name). Airbyte's protocol has no warning trace, and a
+/// TRACE of type ERROR makes the platform fail the sync, so skipped elements are reported
+/// as LOG WARN lines plus this event (airbyte_protocol.yaml, AirbyteAnalyticsTraceMessage:
+/// "a message to communicate usage information about the connector which is not captured
+/// by regular sync analytics").
+pub(crate) fn analytics(event: &str, value: &str, now_ms: i64) -> Value {
+    json!({"type": "TRACE", "trace": {"type": "ANALYTICS", "emitted_at": now_ms as f64,
+           "analytics": {"type": event, "value": value}}})
+}
+
 pub(crate) fn estimate(stream: &str, rows: u64, now_ms: i64) -> Value {
     json!({"type": "TRACE", "trace": {"type": "ESTIMATE", "emitted_at": now_ms as f64,
            "estimate": {"name": stream, "type": "STREAM", "row_estimate": rows}}})

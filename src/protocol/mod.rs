@@ -197,6 +197,14 @@ impl<W: Write> Writer<W> {
         Ok(())
     }
 
+    /// Airbyte TRACE ANALYTICS: a non-fatal event (see `airbyte::analytics`).
+    pub(crate) fn analytics(&mut self, event: &str, value: &str, now_ms: i64) -> Result<()> {
+        if self.protocol == Protocol::Airbyte {
+            self.line(&airbyte::analytics(event, value, now_ms))?;
+        }
+        Ok(())
+    }
+
     /// Airbyte TRACE ESTIMATE for a stream's row count.
     pub(crate) fn estimate(&mut self, stream: &str, rows: u64, now_ms: i64) -> Result<()> {
         if self.protocol == Protocol::Airbyte {

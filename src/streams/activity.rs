@@ -21,15 +21,18 @@ pub(crate) const MAX_IDS: usize = 100;
 pub enum Activity {
     /// Top-level comments.
     Comments,
+    /// Comments and their replies (when replies are read too).
+    CommentsWithReplies,
     /// Reactions of every type.
     Reactions,
 }
 
-/// (top-level comments, reactions) of one post.
+/// (top-level comments, reactions, comments with replies) of one post.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Counts {
     pub comments: u64,
     pub reactions: u64,
+    pub all_comments: u64,
 }
 
 impl Activity {
@@ -37,7 +40,17 @@ impl Activity {
     pub(crate) fn of(self, c: Counts) -> u64 {
         match self {
             Activity::Comments => c.comments,
+            Activity::CommentsWithReplies => c.all_comments,
             Activity::Reactions => c.reactions,
+        }
+    }
+
+    /// The count to watch when replies are read too: a new reply changes
+    /// `commentSummary.count` but not `topLevelCount`.
+    pub(crate) fn with_replies(self) -> Activity {
+        match self {
+            Activity::Comments => Activity::CommentsWithReplies,
+            other => other,
         }
     }
 }
@@ -57,6 +70,9 @@ pub(crate) struct MetaBatch {
 
 #[derive(Deserialize)]
 struct Meta {
+    /// The post the counts are of. Results are keyed by it, not by the map key: the key
+    /// is the request's id string, which LinkedIn may echo in another encoding.
+    entity: Option<String>,
     #[serde(rename = "commentSummary")]
     comment_summary: Option<CommentSummary>,
     #[serde(rename = "reactionSummaries", default)]
@@ -76,21 +92,56 @@ struct ReactionSummary {
 }
 
 impl MetaBatch {
-    /// The counts per post URN.
+    /// The counts per post URN (each result's `entity`, else its key).
     pub(crate) fn counts(self) -> impl Iterator<Item = (String, Counts)> {
-        self.results.into_iter().map(|(urn, m)| {
-            let comments = m
+        self.results.into_iter().map(|(key, m)| {
+            let urn = m.entity.clone().unwrap_or(key);
+            let (comments, all_comments) = m
                 .comment_summary
-                .and_then(|c| c.top_level_count.or(c.count))
-                .unwrap_or(0);
+                .map(|c| {
+                    let all = c.count.or(c.top_level_count).unwrap_or(0);
+                    (c.top_level_count.unwrap_or(all), all)
+                })
+                .unwrap_or_default();
             let reactions = m.reaction_summaries.values().filter_map(|r| r.count).sum();
             (
                 urn,
                 Counts {
                     comments,
                     reactions,
+                    all_comments,
                 },
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_keyed_by_each_results_entity() {
+        // The map key is the id as sent (here percent-encoded); `entity` is the post.
+        let body = r#"{"results": {
+            "urn%3Ali%3Ashare%3A1": {"entity": "urn:li:share:1",
+                "commentSummary": {"count": 5, "topLevelCount": 3},
+                "reactionSummaries": {"LIKE": {"reactionType": "LIKE", "count": 2},
+                                      "PRAISE": {"reactionType": "PRAISE", "count": 4}}},
+            "urn:li:ugcPost:2": {"commentSummary": {"count": 1}}
+        }, "statuses": {}, "errors": {}}"#;
+        let batch: MetaBatch = serde_json::from_str(body).unwrap();
+        let counts: HashMap<String, Counts> = batch.counts().collect();
+        assert_eq!(
+            counts["urn:li:share:1"],
+            Counts {
+                comments: 3,
+                reactions: 6,
+                all_comments: 5
+            }
+        );
+        // Without `entity`, the key is all there is.
+        assert_eq!(counts["urn:li:ugcPost:2"].comments, 1);
+        assert!(!counts.contains_key("urn%3Ali%3Ashare%3A1"));
     }
 }

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use super::activity::Activity;
 use super::StreamDef;
 use crate::config::Granularity;
-use crate::domain::urn::{PostKind, PostUrn};
+use crate::domain::urn::{OrgKind, OrgUrn, PostKind, PostUrn};
 use crate::linkedin::restli::{encode, list, time_intervals};
 
 /// How a stream's requests are shaped.
@@ -73,6 +73,17 @@ pub struct OrgFinder {
     pub param: &'static str,
     /// `Some` for the time-bound (daily/monthly) form.
     pub time_bound: Option<TimeBound>,
+    /// Where a showcase page (`urn:li:organizationBrand:N`) is read instead, when the
+    /// endpoint has a separate resource for them; `None`: the same request.
+    pub showcase: Option<Showcase>,
+}
+
+/// The resource, finder and parameter of a showcase page's statistics.
+#[derive(Debug, Clone, Copy)]
+pub struct Showcase {
+    pub resource: &'static str,
+    pub finder: &'static str,
+    pub param: &'static str,
 }
 
 /// Time-bound statistics: the API's lag before a day is final.
@@ -90,15 +101,25 @@ pub struct Window {
 }
 
 impl OrgFinder {
+    /// The (resource, finder, parameter) that reads `org`: the showcase form for a
+    /// showcase page when the row has one.
+    fn target(&self, org: &str) -> (&'static str, &'static str, &'static str) {
+        let brand = OrgUrn::parse(org).is_ok_and(|u| u.kind == OrgKind::Brand);
+        match self.showcase {
+            Some(s) if brand => (s.resource, s.finder, s.param),
+            _ => (self.resource, self.finder, self.param),
+        }
+    }
+
+    /// The resource a request for `org` goes to (for logs and errors).
+    pub fn resource_for(&self, org: &str) -> &'static str {
+        self.target(org).0
+    }
+
     /// The lifetime request.
     pub fn path(&self, org: &str) -> String {
-        format!(
-            "{}?q={}&{}={}",
-            self.resource,
-            self.finder,
-            self.param,
-            encode(org)
-        )
+        let (resource, finder, param) = self.target(org);
+        format!("{resource}?q={finder}&{param}={}", encode(org))
     }
 
     /// The time-bound request over `window` (midnights UTC, in epoch milliseconds).
@@ -188,6 +209,28 @@ pub struct PostPaged {
     pub activity: Activity,
     /// The stream whose rows are the posts iterated.
     pub posts: &'static StreamDef,
+    /// Replies to the elements, read when the config asks for them.
+    pub replies: Option<Replies>,
+}
+
+/// Replies to the elements of a per-post paged endpoint, offset-paged per parent element;
+/// `{parent}` in `path` is the encoded parent URN.
+#[derive(Debug, Clone, Copy)]
+pub struct Replies {
+    pub path: &'static str,
+    pub max_count: usize,
+    /// The parent's URN when the element says it has replies; `None` otherwise.
+    pub parent_of: fn(&str) -> Option<String>,
+}
+
+impl Replies {
+    pub fn path(&self, parent: &str, start: usize) -> String {
+        format!(
+            "{}?start={start}&count={}",
+            self.path.replace("{parent}", &encode(parent)),
+            self.max_count
+        )
+    }
 }
 
 impl PostPaged {
@@ -289,13 +332,17 @@ impl Endpoint {
         match *self {
             Endpoint::Organizations(b) => format!("GET /rest/{}?ids=List(…) — up to {} organizations per request", b.resource, b.max_ids),
             Endpoint::OrgKeyed(OrgKeyed { resource, query }) => format!("GET /rest/{resource}/{{organization}}?{query} — one request per organization"),
-            Endpoint::OrgFinder(OrgFinder { resource, finder, param, time_bound: None }) => {
-                format!("GET /rest/{resource}?q={finder}&{param}={{organization}} — one request per organization")
+            Endpoint::OrgFinder(OrgFinder { resource, finder, param, time_bound, showcase }) => {
+                let window = if time_bound.is_some() { "&timeIntervals=(…)" } else { "" };
+                let per = match time_bound {
+                    None => "one request per organization".to_string(),
+                    Some(tb) => format!("one request per organization per sync, final data up to {} day(s) ago", tb.lag_days),
+                };
+                let showcase = showcase
+                    .map(|s| format!("; showcase pages: GET /rest/{}?q={}&{}={{organizationBrand}}{window}", s.resource, s.finder, s.param))
+                    .unwrap_or_default();
+                format!("GET /rest/{resource}?q={finder}&{param}={{organization}}{window} — {per}{showcase}")
             }
-            Endpoint::OrgFinder(OrgFinder { resource, finder, param, time_bound: Some(tb) }) => format!(
-                "GET /rest/{resource}?q={finder}&{param}={{organization}}&timeIntervals=(…) — one request per organization per sync, final data up to {} day(s) ago",
-                tb.lag_days
-            ),
             Endpoint::PostList(PostList { resource, finder, param, query, max_count }) => {
                 format!("GET /rest/{resource}?q={finder}&{param}={{organization}}&{query} — {max_count} per page, newest first")
             }

@@ -17,7 +17,7 @@ use crate::domain::urn::PostUrn;
 pub use activity::Activity;
 pub use endpoint::{
     Endpoint, GeoBatch, GetAll, IdsBatch, OrgFinder, OrgKeyed, PostBatch, PostList, PostPaged,
-    TimeBound, VideoVariants, Window,
+    Replies, Showcase, TimeBound, VideoVariants, Window,
 };
 use records::{Record, RecordCtx};
 
@@ -135,6 +135,24 @@ const FOLLOWER_LIFETIME: OrgFinder = OrgFinder {
     finder: "organizationalEntity",
     param: "organizationalEntity",
     time_bound: None,
+    showcase: None,
+};
+
+/// Lifetime page statistics. Showcase pages have their own resource:
+/// "organizationPageStatistics and brandPageStatistics allow you to retrieve … for an
+/// organization or organization brand page respectively", queried with
+/// `q=brand&brand={organizationBrand URN}`
+/// (<https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/page-statistics>).
+const PAGE_LIFETIME: OrgFinder = OrgFinder {
+    resource: PAGE_STATS,
+    finder: "organization",
+    param: "organization",
+    time_bound: None,
+    showcase: Some(Showcase {
+        resource: "brandPageStatistics",
+        finder: "brand",
+        param: "brand",
+    }),
 };
 
 /// The posts stream: its post list is also what the per-post streams iterate.
@@ -156,6 +174,50 @@ const POSTS_STREAM: StreamDef = StreamDef {
     schema: schema::<r::Post>,
     decode: decode::<r::Post>,
 };
+
+/// Replies to comments: "Get Comments on Comments", `GET /rest/socialActions/{comment
+/// URN}/comments`, whose elements are comments with `parentComment`
+/// (<https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/comments-api>).
+const COMMENT_REPLIES: Replies = Replies {
+    path: "socialActions/{parent}/comments",
+    max_count: 100,
+    parent_of: comment_with_replies,
+};
+
+/// The URN of a comment element whose `commentsSummary` counts replies.
+fn comment_with_replies(raw: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Head {
+        comment_urn: Option<String>,
+        #[serde(rename = "$URN")]
+        urn: Option<String>,
+        object: Option<String>,
+        id: Option<String>,
+        comments_summary: Option<Summary>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Summary {
+        total_first_level_comments: Option<i64>,
+        aggregated_total_comments: Option<i64>,
+    }
+    let head: Head = serde_json::from_str(raw).ok()?;
+    let summary = head.comments_summary?;
+    let replies = summary
+        .total_first_level_comments
+        .or(summary.aggregated_total_comments)
+        .unwrap_or(0);
+    if replies <= 0 {
+        return None;
+    }
+    records::comment_urn(
+        head.comment_urn.as_deref(),
+        head.urn.as_deref(),
+        head.object.as_deref(),
+        head.id.as_deref(),
+    )
+}
 
 /// Every stream the connector offers.
 pub static STREAMS: &[StreamDef] = &[
@@ -206,7 +268,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "share_statistics",
         description: "Lifetime organic share statistics of each page: impressions, clicks, reactions, comments, shares, engagement.",
-        endpoint: Endpoint::OrgFinder(OrgFinder { resource: SHARE_STATS, finder: "organizationalEntity", param: "organizationalEntity", time_bound: None }),
+        endpoint: Endpoint::OrgFinder(OrgFinder { resource: SHARE_STATS, finder: "organizationalEntity", param: "organizationalEntity", time_bound: None, showcase: None }),
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["organization"],
@@ -217,7 +279,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "share_statistics_daily",
         description: "Organic share statistics per day (or month).",
-        endpoint: Endpoint::OrgFinder(OrgFinder { resource: SHARE_STATS, finder: "organizationalEntity", param: "organizationalEntity", time_bound: Some(TimeBound { lag_days: 1 }) }),
+        endpoint: Endpoint::OrgFinder(OrgFinder { resource: SHARE_STATS, finder: "organizationalEntity", param: "organizationalEntity", time_bound: Some(TimeBound { lag_days: 1 }), showcase: None }),
         partition: Partition::Organization,
         cursor: Some("date"),
         primary_key: &["organization", "time_granularity", "date"],
@@ -228,7 +290,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "page_statistics",
         description: "Lifetime page views and clicks by section and device, with demographic breakdowns.",
-        endpoint: Endpoint::OrgFinder(OrgFinder { resource: PAGE_STATS, finder: "organization", param: "organization", time_bound: None }),
+        endpoint: Endpoint::OrgFinder(PAGE_LIFETIME),
         partition: Partition::Organization,
         cursor: None,
         primary_key: &["organization"],
@@ -239,7 +301,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "page_statistics_daily",
         description: "Page views and clicks per day (or month).",
-        endpoint: Endpoint::OrgFinder(OrgFinder { resource: PAGE_STATS, finder: "organization", param: "organization", time_bound: Some(TimeBound { lag_days: 1 }) }),
+        endpoint: Endpoint::OrgFinder(OrgFinder { time_bound: Some(TimeBound { lag_days: 1 }), ..PAGE_LIFETIME }),
         partition: Partition::Organization,
         cursor: Some("date"),
         primary_key: &["organization", "time_granularity", "date"],
@@ -262,7 +324,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "post_comments",
         description: "Comments on the pages' posts, incremental on last modification.",
-        endpoint: Endpoint::PostPaged(PostPaged { resource: "socialActions", path: "socialActions/{post}/comments", query: "", max_count: 100, finder: false, newest_first: false, activity: Activity::Comments, posts: &POSTS_STREAM }),
+        endpoint: Endpoint::PostPaged(PostPaged { resource: "socialActions", path: "socialActions/{post}/comments", query: "", max_count: 100, finder: false, newest_first: false, activity: Activity::Comments, posts: &POSTS_STREAM, replies: Some(COMMENT_REPLIES) }),
         partition: Partition::Organization,
         cursor: Some("last_modified_at"),
         primary_key: &["comment_urn"],
@@ -273,7 +335,7 @@ pub static STREAMS: &[StreamDef] = &[
     StreamDef {
         name: "post_reactions",
         description: "Reactions (like, celebrate, support, love, insightful, funny) on the pages' posts.",
-        endpoint: Endpoint::PostPaged(PostPaged { resource: "reactions", path: "reactions/(entity:{post})", query: "q=entity&sort=(value:REVERSE_CHRONOLOGICAL)", max_count: 100, finder: true, newest_first: true, activity: Activity::Reactions, posts: &POSTS_STREAM }),
+        endpoint: Endpoint::PostPaged(PostPaged { resource: "reactions", path: "reactions/(entity:{post})", query: "q=entity&sort=(value:REVERSE_CHRONOLOGICAL)", max_count: 100, finder: true, newest_first: true, activity: Activity::Reactions, posts: &POSTS_STREAM, replies: None }),
         partition: Partition::Organization,
         cursor: Some("created_at"),
         primary_key: &["id"],
@@ -358,7 +420,15 @@ impl PostRef {
             id: String,
             content: Option<serde_json::Map<String, Value>>,
         }
-        let head: PostHead = serde_json::from_str(raw).map_err(|e| e.to_string())?;
+        let mut de = serde_json::Deserializer::from_str(raw);
+        let head: PostHead = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let id = serde_json::from_str::<Value>(raw)
+                .ok()
+                .and_then(|v| v.get("id").map(Value::to_string))
+                .unwrap_or_else(|| "without an id".into());
+            let path = e.path().to_string();
+            format!("post {id} at field `{path}`: {}", e.into_inner())
+        })?;
         Ok(PostRef {
             is_video: records::content_type(head.content.as_ref()) == "video",
             urn: PostUrn::new(head.id),
@@ -432,6 +502,23 @@ mod tests {
         // 2026-01-01 and 2026-01-02 midnights UTC.
         assert_eq!(finder("follower_statistics_daily").windowed_path(ORG, &window("2026-01-01", "2026-01-02", Granularity::DAY)),
             "organizationalEntityFollowerStatistics?q=organizationalEntity&organizationalEntity=urn%3Ali%3Aorganization%3A2414183&timeIntervals=(timeRange:(start:1767225600000,end:1767312000000),timeGranularityType:DAY)");
+        // Showcase pages: page statistics from brandPageStatistics (q=brand); the other
+        // statistics take the brand URN as the organizational entity.
+        let brand = "urn:li:organizationBrand:5";
+        assert_eq!(
+            finder("page_statistics").path(brand),
+            "brandPageStatistics?q=brand&brand=urn%3Ali%3AorganizationBrand%3A5"
+        );
+        assert_eq!(
+            finder("page_statistics").resource_for(brand),
+            "brandPageStatistics"
+        );
+        assert_eq!(finder("page_statistics_daily").windowed_path(brand, &window("2026-01-01", "2026-01-02", Granularity::DAY)),
+            "brandPageStatistics?q=brand&brand=urn%3Ali%3AorganizationBrand%3A5&timeIntervals=(timeRange:(start:1767225600000,end:1767312000000),timeGranularityType:DAY)");
+        assert_eq!(finder("page_statistics").path(ORG),
+            "organizationPageStatistics?q=organization&organization=urn%3Ali%3Aorganization%3A2414183");
+        assert_eq!(finder("share_statistics").path(brand),
+            "organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity=urn%3Ali%3AorganizationBrand%3A5");
         assert_eq!(finder("share_statistics").path(ORG),
             "organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity=urn%3Ali%3Aorganization%3A2414183");
         assert_eq!(finder("share_statistics_daily").windowed_path(ORG, &window("2026-01-01", "2026-02-01", Granularity::MONTH)),

@@ -12,5 +12,6 @@ mod harness;
 mod layers;
 mod protocols;
 mod quota;
+mod refused;
 mod reliability;
 mod state;

@@ -421,6 +421,7 @@ fn comments_made_during_a_sync_are_not_lost_when_the_local_clock_runs_ahead() {
         days: scenario.days,
         comments_per_post: scenario.comments_per_post,
         reactions_per_post: 0,
+        replies_per_comment: 0,
         history_start: t0 - i64::from(scenario.days) * 86_400_000,
         anchor: t0,
     };
