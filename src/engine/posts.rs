@@ -58,7 +58,7 @@ pub(super) async fn post_list_unit(
 }
 
 /// The post list `def` builds for `org`, read once per sync.
-async fn post_list(
+pub(super) async fn post_list(
     shared: &Shared<'_>,
     def: &'static StreamDef,
     org: &str,
@@ -146,7 +146,7 @@ pub(super) async fn post_batch(
 
 /// Activity counts per post (the gate of `streams::activity`, in batches), once per
 /// organization per sync; `None` when the token may not read them.
-async fn social_counts(
+pub(super) async fn social_counts(
     shared: &Shared<'_>,
     org: &str,
     posts: &[PostRef],
