@@ -10,5 +10,6 @@ mod docs;
 mod golden;
 mod harness;
 mod layers;
+mod plan;
 mod protocols;
 mod reliability;
