@@ -278,7 +278,7 @@ async fn unit_requests(
                 .filter(|u| u.kind == OrgKind::Organization)
                 .count() as u64;
             let r = pages(n, b.max_ids, false);
-            exact(r, format!("{n} organizations, {} per request", b.max_ids))
+            exact(r, format!("{n} organization(s), {} per request", b.max_ids))
         }
         Endpoint::OrgKeyed(_) => exact(1, "one request".into()),
         Endpoint::OrgFinder(f) => match f.time_bound {
@@ -371,7 +371,7 @@ async fn unit_requests(
                 requests: lifetime + 1,
                 estimated: true,
                 basis: format!(
-                    "{lifetime} lifetime requests not shared with another stream; the ids are known only after them: 1 batch of {} assumed",
+                    "{lifetime} request(s) for the follower breakdowns not already counted for another stream; the ids in them are known only once read: 1 batch of {} assumed",
                     g.batch.max_ids
                 ),
             }
