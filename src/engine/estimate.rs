@@ -6,9 +6,11 @@
 //!
 //! Sizing costs a few requests, which are the read's own first requests: each
 //! organization's post list (whole, when per-post streams need its posts; else its first
-//! page) and the activity-count batches. What cannot be known without reading the data
-//! itself (the length of a standardized-data list, the ids a geo batch will name, how far
-//! back a newest-first list must be paged to reach a bookmark) is an estimate, flagged.
+//! page, and a few more to find by bisection where an incremental read will reach its
+//! bookmark) and the activity-count batches. What cannot be known without reading the data
+//! itself (the length of a standardized-data list, the ids a geo batch will name, how many
+//! pages of a post's newest-first reactions come before the bookmark) is an estimate,
+//! flagged.
 //! Retries are not modelled: each retry is one more request.
 
 use std::collections::{HashMap, HashSet};
@@ -17,6 +19,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
+use serde_json::value::RawValue;
 
 use super::plan::{self, Unit};
 use super::posts::{post_list, social_counts};
@@ -172,9 +175,8 @@ async fn size_post_lists(
 }
 
 /// The pages of a post list read for its own records only: all of them on a full
-/// refresh, else up to the first page that reaches the bookmark (newest first), whose
-/// position is extrapolated from the first page's dates when the first page does not
-/// reach it.
+/// refresh, else up to the first page that reaches the bookmark (newest first), found by
+/// bisection when the first page does not reach it.
 async fn first_page(
     shared: &Shared<'_>,
     def: &StreamDef,
@@ -200,46 +202,58 @@ async fn first_page(
             ),
         });
     };
-    let ctx = shared.ctx(org);
-    let mut buf = Vec::new();
-    let cursors: Vec<Cursor> = page
-        .elements
-        .iter()
-        .filter_map(|raw| {
-            buf.clear();
-            (def.decode)(&ctx, raw.get(), &mut buf)
-                .ok()
-                .flatten()
-                .and_then(|c| Cursor::parse(&c))
-        })
-        .collect();
-    if cursors.iter().any(|c| *c <= b) {
+    let reaches = |elements: &[Box<RawValue>]| {
+        let ctx = shared.ctx(org);
+        let mut buf = Vec::new();
+        elements.is_empty()
+            || elements.iter().any(|raw| {
+                buf.clear();
+                (def.decode)(&ctx, raw.get(), &mut buf)
+                    .ok()
+                    .flatten()
+                    .and_then(|c| Cursor::parse(&c))
+                    .is_some_and(|c| c <= b)
+            })
+    };
+    if reaches(&page.elements) {
         return Ok((
             1,
             false,
             "1 page: the first page reaches the bookmark".into(),
         ));
     }
-    // Posts newer than the bookmark, at the rate of the first page.
-    let (newest, oldest) = match (cursors.iter().max(), cursors.iter().min()) {
-        (Some(x), Some(y)) => (x.instant(), y.instant()),
-        _ => {
-            return Ok((
-                all_pages.unwrap_or(2),
-                true,
-                "no dates on the first page".into(),
-            ))
-        }
+    let Some(all) = all_pages else {
+        return Ok((
+            2,
+            true,
+            "LinkedIn gave no paging.total: at least 2 pages".into(),
+        ));
     };
-    let span = (newest - oldest).num_seconds().max(1) as f64;
-    let since = (newest - b.instant()).num_seconds().max(0) as f64;
-    let newer = (n as f64 * since / span).ceil() as u64;
-    let pages = newer / per_page + 1;
-    let pages = all_pages.map_or(pages, |a| pages.min(a));
+    // The list is newest first, so the pages that reach the bookmark are a suffix: find
+    // the first of them by bisection, one request per probe (log2 of the pages).
+    let (mut lo, mut hi) = (0u64, all);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        let start = usize::try_from(mid * per_page).unwrap_or(usize::MAX);
+        let probe: Collection = shared.get(def, &list.path(org, start)).await?;
+        if reaches(&probe.elements) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    if hi == all {
+        return Ok((
+            all,
+            false,
+            format!("all {all} pages: none reaches the bookmark"),
+        ));
+    }
+    let pages = hi + 1;
     Ok((
         pages,
-        true,
-        format!("~{newer} posts newer than the bookmark, at the first page's rate"),
+        false,
+        format!("{pages} of {all} pages: page {pages} is the first to reach the bookmark (found by bisection)"),
     ))
 }
 
