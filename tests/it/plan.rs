@@ -209,3 +209,27 @@ fn plan_text_says_whether_it_fits_and_what_it_cost() {
     );
     assert!(!bad.status.success());
 }
+
+#[test]
+fn plan_finds_where_an_incremental_post_list_reaches_its_bookmark() {
+    // The posts stream alone reads newest first only until its bookmark: the plan finds
+    // that page by bisection, and the read makes exactly that many requests.
+    let mock = start_mock(bench_scenario(1, 2000));
+    let dir = tmp_dir();
+    let cfg = write_json(&dir, "config.json", &mock.config("mock-token"));
+    let mut cat = catalog_all(true);
+    cat["streams"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|s| s["stream"]["name"] == "posts");
+    let cat = write_json(&dir, "catalog.json", &cat);
+    let msgs = read_with(&cfg, &cat, None, CONNECTOR_NOW);
+    let state = write_json(&dir, "state.json", &last_states(&msgs));
+    mock.control("POST", "clock", &json!({"advance_days": 30}));
+    let (plan, read, _, report) =
+        plan_then_read(&mock, &cfg, &cat, Some(&state), "2026-12-20T10:00:00Z");
+    assert_eq!(plan, read);
+    assert_eq!(report["estimated"], false);
+    let pages = report["streams"][0]["requests"].as_u64().unwrap();
+    assert!(pages > 1 && pages < 20, "{report}");
+}
