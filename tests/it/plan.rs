@@ -233,3 +233,17 @@ fn plan_finds_where_an_incremental_post_list_reaches_its_bookmark() {
     let pages = report["streams"][0]["requests"].as_u64().unwrap();
     assert!(pages > 1 && pages < 20, "{report}");
 }
+
+#[test]
+fn plan_counts_the_token_an_oauth_read_mints() {
+    let mock = start_mock(bench_scenario(2, 30));
+    let dir = tmp_dir();
+    let mut config = mock.config("x");
+    config["credentials"] = json!({"auth_method": "oauth2.0", "client_id": "mock-client",
+        "client_secret": "mock-secret", "refresh_token": "mock-refresh"});
+    let cfg = write_json(&dir, "config.json", &config);
+    let cat = write_json(&dir, "catalog.json", &catalog_all(false));
+    let (plan, read, _, report) = plan_then_read(&mock, &cfg, &cat, None, CONNECTOR_NOW);
+    assert_eq!(report["token_requests"], 1);
+    assert_within_5_percent("OAuth, full refresh", plan, read);
+}
