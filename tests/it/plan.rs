@@ -11,6 +11,14 @@ use serde_json::{json, Value};
 
 use crate::harness::*;
 
+/// The mock's config with a generous timeout: a request that times out on a loaded
+/// machine is retried, and the retry is one more request than either side planned.
+fn config_of(mock: &Mock, token: &str) -> Value {
+    let mut c = mock.config(token);
+    c["request_timeout_secs"] = json!(120);
+    c
+}
+
 /// A bench-shaped dataset (see `rust_run` in tests/bench/bench.py).
 fn bench_scenario(orgs: u32, posts_per_org: u32) -> Scenario {
     Scenario {
@@ -87,6 +95,12 @@ fn plan_then_read(
     let read = mock.stats_total() - planned;
     let total = plan["total_requests"].as_u64().unwrap();
     eprintln!("plan {total} requests, read {read} (plan made {planned})");
+    if total != read {
+        eprintln!(
+            "plan: {plan}\nmock (plan and read): {}",
+            mock.control("GET", "stats", &json!({}))
+        );
+    }
     (total, read, msgs, plan)
 }
 
@@ -102,7 +116,7 @@ fn assert_within_5_percent(what: &str, plan: u64, read: u64) {
 fn check_dataset(orgs: u32, posts_per_org: u32, explicit_orgs: bool) {
     let mock = start_mock(bench_scenario(orgs, posts_per_org));
     let dir = tmp_dir();
-    let mut config = mock.config("mock-token");
+    let mut config = config_of(&mock, "mock-token");
     if explicit_orgs {
         let info = mock.control("GET", "info", &json!({}));
         config["organization_ids"] = json!(info["organizations"]
@@ -172,7 +186,7 @@ fn plan_matches_the_read_ten_organizations_discovered() {
 fn plan_text_says_whether_it_fits_and_what_it_cost() {
     let mock = start_mock(bench_scenario(1, 20));
     let dir = tmp_dir();
-    let cfg = write_json(&dir, "config.json", &mock.config("mock-token"));
+    let cfg = write_json(&dir, "config.json", &config_of(&mock, "mock-token"));
     let cat = write_json(&dir, "catalog.json", &catalog_all(false));
     let out = run(
         &[
@@ -216,7 +230,7 @@ fn plan_finds_where_an_incremental_post_list_reaches_its_bookmark() {
     // that page by bisection, and the read makes exactly that many requests.
     let mock = start_mock(bench_scenario(1, 2000));
     let dir = tmp_dir();
-    let cfg = write_json(&dir, "config.json", &mock.config("mock-token"));
+    let cfg = write_json(&dir, "config.json", &config_of(&mock, "mock-token"));
     let mut cat = catalog_all(true);
     cat["streams"]
         .as_array_mut()
@@ -238,7 +252,7 @@ fn plan_finds_where_an_incremental_post_list_reaches_its_bookmark() {
 fn plan_counts_the_token_an_oauth_read_mints() {
     let mock = start_mock(bench_scenario(2, 30));
     let dir = tmp_dir();
-    let mut config = mock.config("x");
+    let mut config = config_of(&mock, "x");
     config["credentials"] = json!({"auth_method": "oauth2.0", "client_id": "mock-client",
         "client_secret": "mock-secret", "refresh_token": "mock-refresh"});
     let cfg = write_json(&dir, "config.json", &config);
