@@ -4,6 +4,7 @@
 //! own model (`engine::estimate`); this file loads the inputs, resolves the organizations
 //! exactly as `read` does (the discovery requests are the read's too), and formats.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
@@ -41,6 +42,19 @@ impl Report {
     }
     fn estimated(&self) -> bool {
         self.streams.iter().any(StreamPlan::estimated)
+    }
+    /// API requests per LinkedIn resource (the token mint is not an API resource).
+    fn by_resource(&self) -> BTreeMap<&'static str, u64> {
+        let mut t = BTreeMap::new();
+        if self.discovery > 0 {
+            t.insert(orgs::RESOURCE, self.discovery);
+        }
+        for p in self.streams.iter().flat_map(|s| &s.parts) {
+            for (r, n) in &p.by_resource {
+                *t.entry(*r).or_default() += n;
+            }
+        }
+        t
     }
     fn fits(&self) -> Option<bool> {
         self.daily_quota.map(|q| self.total() <= q)
@@ -125,6 +139,7 @@ fn json_report(r: &Report) -> Value {
         "organizations": r.organizations,
         "organization_discovery_requests": r.discovery,
         "token_requests": r.token,
+        "requests_by_resource": r.by_resource(),
         "streams": streams,
         "daily_quota": r.daily_quota,
         "fits_daily_quota": r.fits(),
@@ -158,7 +173,7 @@ fn text_report(r: &Report, now: DateTime<Utc>) -> String {
             "(organization discovery)".into(),
             "—".into(),
             r.discovery.to_string(),
-            "organizationAcls pages: organization_ids is empty".into(),
+            format!("{} pages: organization_ids is empty", orgs::RESOURCE),
         ]);
     }
     for s in &r.streams {
@@ -226,6 +241,15 @@ fn text_report(r: &Report, now: DateTime<Utc>) -> String {
         "This plan made {} request(s) to size the work (organization discovery, post lists, activity counts); the read makes them again.\n",
         r.plan_requests
     ));
+    let by: Vec<String> = r
+        .by_resource()
+        .iter()
+        .map(|(res, n)| format!("{res} {n}"))
+        .collect();
+    out.push_str(&format!(
+        "Per LinkedIn endpoint (its daily limits are per endpoint: see your app's Analytics tab in the Developer Portal): {}.\n",
+        by.join(", ")
+    ));
     if let Some(q) = r.quota_remaining {
         out.push_str(&format!(
             "LinkedIn reports {q} requests left in today's quota.\n"
@@ -262,12 +286,14 @@ mod tests {
                         requests: 3,
                         estimated: false,
                         basis: "b".into(),
+                        by_resource: [("posts", 3)].into(),
                     },
                     Part {
                         org: Some("urn:li:organization:2".into()),
                         requests: 4,
                         estimated: true,
                         basis: "b".into(),
+                        by_resource: [("posts", 4)].into(),
                     },
                 ],
             }],
@@ -296,6 +322,10 @@ mod tests {
         assert_eq!(j["streams"][0]["requests"], 7);
         assert_eq!(j["streams"][0]["organizations"][1]["estimated"], true);
         assert_eq!(report(None).fits(), None);
+        assert_eq!(
+            j["requests_by_resource"],
+            json!({"posts": 7, "organizationAcls": 1})
+        );
         let t = text_report(&r, Utc::now());
         assert!(t.contains("Total: ~8 requests"), "{t}");
         assert!(t.contains("does NOT fit"), "{t}");

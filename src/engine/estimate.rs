@@ -13,7 +13,7 @@
 //! flagged.
 //! Retries are not modelled: each retry is one more request.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -46,6 +46,8 @@ pub(crate) struct Part {
     pub estimated: bool,
     /// How the number was found, for people.
     pub basis: String,
+    /// The same requests per LinkedIn resource; they add up to `requests`.
+    pub by_resource: ByResource,
 }
 
 /// The requests of one selected stream.
@@ -267,6 +269,15 @@ fn pages(items: u64, per: usize, at_least_one: bool) -> u64 {
     }
 }
 
+/// Requests per LinkedIn resource (LinkedIn's daily limits are per endpoint).
+pub(crate) type ByResource = BTreeMap<&'static str, u64>;
+
+fn add(t: &mut ByResource, resource: &'static str, n: u64) {
+    if n > 0 {
+        *t.entry(resource).or_default() += n;
+    }
+}
+
 /// The requests of one unit. `paid` holds the shared work (a post list, activity counts,
 /// a lifetime response) already counted for an earlier unit: the read does it once.
 async fn unit_requests(
@@ -277,13 +288,9 @@ async fn unit_requests(
 ) -> Result<Part> {
     let def = unit.def;
     let org = unit.org.as_deref().unwrap_or_default();
-    let exact = |requests: u64, basis: String| Part {
-        org: unit.org.clone(),
-        requests,
-        estimated: false,
-        basis,
-    };
-    let part = match def.endpoint {
+    let mut t = ByResource::new();
+    let mut estimated = false;
+    let basis: String = match def.endpoint {
         Endpoint::Organizations(b) => {
             let n = shared
                 .orgs
@@ -291,16 +298,20 @@ async fn unit_requests(
                 .filter_map(|o| OrgUrn::parse(o).ok())
                 .filter(|u| u.kind == OrgKind::Organization)
                 .count() as u64;
-            let r = pages(n, b.max_ids, false);
-            exact(r, format!("{n} organization(s), {} per request", b.max_ids))
+            add(&mut t, b.resource, pages(n, b.max_ids, false));
+            format!("{n} organization(s), {} per request", b.max_ids)
         }
-        Endpoint::OrgKeyed(_) => exact(1, "one request".into()),
+        Endpoint::OrgKeyed(k) => {
+            add(&mut t, k.resource, 1);
+            "one request".into()
+        }
         Endpoint::OrgFinder(f) => match f.time_bound {
             None => {
                 if paid.insert(f.path(org)) {
-                    exact(1, "one request".into())
+                    add(&mut t, f.resource, 1);
+                    "one request".into()
                 } else {
-                    exact(0, "shared with another stream's identical request".into())
+                    "shared with another stream's identical request".into()
                 }
             }
             Some(tb) => {
@@ -314,65 +325,68 @@ async fn unit_requests(
                     c.lookback_window_days,
                     shared.now,
                 ) {
-                    Some(w) => exact(
-                        1,
+                    Some(w) => {
+                        add(&mut t, f.resource, 1);
                         format!(
                             "one request for {} to {}",
                             w.start,
                             w.end - chrono::Duration::days(1)
-                        ),
-                    ),
-                    None => exact(0, "nothing new since the bookmark".into()),
+                        )
+                    }
+                    None => "nothing new since the bookmark".into(),
                 }
             }
         },
         Endpoint::PostList(list) => match lists.get(&(def.name, org.to_string())) {
-            Some(ListSize::FirstPage(r, estimated, basis)) => Part {
-                org: unit.org.clone(),
-                requests: *r,
-                estimated: *estimated,
-                basis: basis.clone(),
-            },
+            Some(ListSize::FirstPage(r, est, basis)) => {
+                add(&mut t, list.resource, *r);
+                estimated = *est;
+                basis.clone()
+            }
             _ => {
                 // The whole list, which the per-post streams also need: read here.
                 let posts = post_list(shared, def, org).await?;
                 paid.insert(list_key(def, org));
                 let r = pages(posts.len() as u64, list.max_count, true);
-                exact(r, format!("{} posts, {r} pages", posts.len()))
+                add(&mut t, list.resource, r);
+                format!("{} posts, {r} pages", posts.len())
             }
         },
         Endpoint::PostBatch(b) => {
             let posts = post_list(shared, b.posts, org).await?;
-            let (list_r, mut basis) = list_cost(b.posts, org, posts.len(), paid);
-            let mut r = list_r;
+            let mut basis = list_cost(b.posts, org, posts.len(), paid, &mut t);
             for kind in [PostKind::Share, PostKind::UgcPost] {
                 let n = posts.iter().filter(|p| p.urn.kind() == Some(kind)).count() as u64;
-                r += pages(n, b.max_ids, false);
+                add(&mut t, b.resource, pages(n, b.max_ids, false));
             }
             basis.push(format!(
                 "{} posts in batches of {} per post kind",
                 posts.len(),
                 b.max_ids
             ));
-            exact(r, basis.join("; "))
+            basis.join("; ")
         }
-        Endpoint::PostPaged(p) => post_paged(shared, unit, p, paid).await?,
+        Endpoint::PostPaged(p) => {
+            let (basis, est) = post_paged(shared, unit, p, paid, &mut t).await?;
+            estimated = est;
+            basis
+        }
         Endpoint::VideoVariants(v) => {
             let posts = post_list(shared, v.posts, org).await?;
-            let (list_r, mut basis) = list_cost(v.posts, org, posts.len(), paid);
+            let mut basis = list_cost(v.posts, org, posts.len(), paid, &mut t);
             let videos = posts.iter().filter(|p| p.is_video).count() as u64;
+            add(&mut t, v.resource, videos * v.variants.len() as u64);
             basis.push(format!(
                 "{videos} video posts × {} metrics",
                 v.variants.len()
             ));
-            exact(list_r + videos * v.variants.len() as u64, basis.join("; "))
+            basis.join("; ")
         }
-        Endpoint::GetAll(_) => Part {
-            org: None,
-            requests: 1,
-            estimated: true,
-            basis: "length of the list unknown before reading it: 1 page assumed".into(),
-        },
+        Endpoint::GetAll(g) => {
+            add(&mut t, g.resource, 1);
+            estimated = true;
+            "length of the list unknown before reading it: 1 page assumed".into()
+        }
         Endpoint::Geo(g) => {
             let mut lifetime = 0;
             for o in &shared.orgs {
@@ -380,18 +394,22 @@ async fn unit_requests(
                     lifetime += 1;
                 }
             }
-            Part {
-                org: None,
-                requests: lifetime + 1,
-                estimated: true,
-                basis: format!(
-                    "{lifetime} request(s) for the follower breakdowns not already counted for another stream; the ids in them are known only once read: 1 batch of {} assumed",
-                    g.batch.max_ids
-                ),
-            }
+            add(&mut t, g.source.resource, lifetime);
+            add(&mut t, g.batch.resource, 1);
+            estimated = true;
+            format!(
+                "{lifetime} request(s) for the follower breakdowns not already counted for another stream; the ids in them are known only once read: 1 batch of {} assumed",
+                g.batch.max_ids
+            )
         }
     };
-    Ok(part)
+    Ok(Part {
+        org: unit.org.clone(),
+        requests: t.values().sum(),
+        estimated,
+        basis,
+        by_resource: t,
+    })
 }
 
 fn list_key(def: &StreamDef, org: &str) -> String {
@@ -404,52 +422,50 @@ fn list_cost(
     org: &str,
     posts: usize,
     paid: &mut HashSet<String>,
-) -> (u64, Vec<String>) {
+    t: &mut ByResource,
+) -> Vec<String> {
     let Endpoint::PostList(list) = src.endpoint else {
-        return (0, Vec::new());
+        return Vec::new();
     };
     if !paid.insert(list_key(src, org)) {
-        return (0, Vec::new());
+        return Vec::new();
     }
     let r = pages(posts as u64, list.max_count, true);
-    (r, vec![format!("the post list: {posts} posts, {r} pages")])
+    add(t, list.resource, r);
+    vec![format!("the post list: {posts} posts, {r} pages")]
 }
 
 /// Comments or reactions: the activity-count batches (once per organization), then the
 /// pages of each post whose count changed since the last sync, as `posts::post_paged`
-/// chooses them.
+/// chooses them. Returns the basis and whether the count is an estimate.
 async fn post_paged(
     shared: &Shared<'_>,
     unit: &Unit,
     p: PostPaged,
     paid: &mut HashSet<String>,
-) -> Result<Part> {
+    t: &mut ByResource,
+) -> Result<(String, bool)> {
     let org = unit.org.as_deref().unwrap_or_default();
     let posts = post_list(shared, p.posts, org).await?;
-    let (mut r, mut basis) = list_cost(p.posts, org, posts.len(), paid);
+    let mut basis = list_cost(p.posts, org, posts.len(), paid, t);
     let social: Arc<Option<SocialCounts>> = social_counts(shared, org, &posts).await?;
     if paid.insert(format!("{} {org}", activity::RESOURCE)) {
         let batches = pages(posts.len() as u64, activity::MAX_IDS, false);
-        r += batches;
+        add(t, activity::RESOURCE, batches);
         basis.push(format!("{batches} {} batches", activity::RESOURCE));
     }
     let Some(counts) = social.as_ref() else {
         // Counts refused: the read pages every post; one page each is assumed.
-        r += posts.len() as u64;
+        add(t, p.resource, posts.len() as u64);
         basis.push(format!(
             "{} posts, counts unreadable: 1 page each assumed",
             posts.len()
         ));
-        return Ok(Part {
-            org: unit.org.clone(),
-            requests: r,
-            estimated: true,
-            basis: basis.join("; "),
-        });
+        return Ok((basis.join("; "), true));
     };
     let previous = unit.counts.as_ref().filter(|_| unit.incremental);
     let bookmark = unit.bookmark.filter(|_| unit.incremental);
-    let (mut reading, mut estimated) = (0u64, false);
+    let (mut reading, mut estimated, mut r) = (0u64, false, 0u64);
     for post in posts.iter() {
         let now = counts
             .get(post.urn.as_str())
@@ -477,17 +493,13 @@ async fn post_paged(
             all
         };
     }
+    add(t, p.resource, r);
     basis.push(format!(
         "{reading} of {} posts with new activity, {} per page",
         posts.len(),
         p.max_count
     ));
-    Ok(Part {
-        org: unit.org.clone(),
-        requests: r,
-        estimated,
-        basis: basis.join("; "),
-    })
+    Ok((basis.join("; "), estimated))
 }
 
 #[cfg(test)]

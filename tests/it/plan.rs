@@ -4,6 +4,7 @@
 //! incremental read from the state of a previous one. The plan's own requests are counted
 //! by the mock too and must be what the plan says.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use linkedin_mock::Scenario;
@@ -74,6 +75,24 @@ fn read_with(cfg: &Path, cat: &Path, state: Option<&Path>, now: &str) -> Vec<Val
     lines(&out)
 }
 
+/// The mock's request counts per resource (`socialActions/comments` counts as
+/// `socialActions`, the resource the connector names).
+fn mock_by_resource(mock: &Mock) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    let stats = mock.control("GET", "stats", &json!({}));
+    for (endpoint, statuses) in stats["endpoints"].as_object().unwrap() {
+        let n: u64 = statuses
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum();
+        let resource = endpoint.split('/').next().unwrap().to_string();
+        *out.entry(resource).or_default() += n;
+    }
+    out
+}
+
 /// Runs `plan` then `read` on the mock; returns (plan total, requests of the read, the
 /// read's messages). Asserts the mock saw exactly the plan's own requests.
 fn plan_then_read(
@@ -91,8 +110,28 @@ fn plan_then_read(
         planned,
         "the plan's own requests as it reports them and as the mock counted them"
     );
+    let before = mock_by_resource(mock);
     let msgs = read_with(cfg, cat, state, now);
     let read = mock.stats_total() - planned;
+    let mut by_resource = mock_by_resource(mock);
+    for (r, n) in before {
+        *by_resource.entry(r).or_default() -= n;
+    }
+    by_resource.retain(|_, n| *n > 0);
+    let planned_by: BTreeMap<String, u64> =
+        serde_json::from_value(plan["requests_by_resource"].clone()).unwrap();
+    if plan["estimated"] == false {
+        assert_eq!(planned_by, by_resource, "requests per resource");
+    }
+    // Per resource, an estimate is off by at most a page or 5 %.
+    for r in planned_by.keys().chain(by_resource.keys()) {
+        let (p, d) = (
+            planned_by.get(r).copied().unwrap_or(0),
+            by_resource.get(r).copied().unwrap_or(0),
+        );
+        assert!(p.abs_diff(d) <= (d / 20).max(1), "{r}: plan {p}, read {d}");
+    }
+    eprintln!("per resource: plan {planned_by:?}, read {by_resource:?}");
     let total = plan["total_requests"].as_u64().unwrap();
     eprintln!("plan {total} requests, read {read} (plan made {planned})");
     if total != read {
