@@ -14,6 +14,9 @@ Airbyte:
   source-linkedin-pages discover --config config.json
   source-linkedin-pages read --config config.json --catalog catalog/all_streams.json [--state state.json]
 
+Before a sync: the requests it will make, against a daily quota:
+  source-linkedin-pages plan --config config.json --catalog catalog/all_streams.json [--state state.json] --daily-quota 1000
+
 A person with a freshly pasted token:
   pbpaste | source-linkedin-pages check-token
   LINKEDIN_ACCESS_TOKEN=... source-linkedin-pages check-token --client-id ID --client-secret SECRET
@@ -61,6 +64,13 @@ pub struct Cli {
 pub enum AboutFormat {
     Json,
     Markdown,
+}
+
+/// Output formats of `plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
 }
 
 /// Airbyte subcommands.
@@ -125,6 +135,22 @@ pub enum Sub {
         #[arg(long, default_value = crate::config::DEFAULT_API_BASE_URL)]
         api_base_url: String,
     },
+    /// Print the requests the next `read` with these inputs will make, per stream and
+    /// organization, and whether they fit a daily quota. Makes only the few requests that
+    /// size the work (the post lists and their activity counts), and says how many.
+    Plan {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        catalog: PathBuf,
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Requests allowed per day (LinkedIn's daily limit for your app and endpoints).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        daily_quota: Option<u64>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: PlanFormat,
+    },
     /// Read records.
     Read {
         #[arg(long)]
@@ -164,6 +190,17 @@ pub enum Command {
         client_secret: Option<String>,
     },
     Auth(AuthOptions),
+    Plan(PlanOptions),
+}
+
+/// What `plan` was asked to do.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    pub config: PathBuf,
+    pub catalog: PathBuf,
+    pub state: Option<PathBuf>,
+    pub daily_quota: Option<u64>,
+    pub format: PlanFormat,
 }
 
 impl Cli {
@@ -210,6 +247,19 @@ impl Cli {
                     no_browser,
                     write_config,
                     timeout_secs,
+                }),
+                Sub::Plan {
+                    config,
+                    catalog,
+                    state,
+                    daily_quota,
+                    format,
+                } => Command::Plan(PlanOptions {
+                    config,
+                    catalog,
+                    state,
+                    daily_quota,
+                    format,
                 }),
                 Sub::Read {
                     config,
@@ -320,6 +370,34 @@ mod tests {
                 format: AboutFormat::Markdown
             })
         ));
+        assert!(matches!(
+            parse(&[
+                "plan",
+                "--config",
+                "c",
+                "--catalog",
+                "k",
+                "--daily-quota",
+                "500",
+                "--format",
+                "json"
+            ]),
+            Ok(Command::Plan(PlanOptions {
+                daily_quota: Some(500),
+                format: PlanFormat::Json,
+                ..
+            }))
+        ));
+        assert!(parse(&[
+            "plan",
+            "--config",
+            "c",
+            "--catalog",
+            "k",
+            "--daily-quota",
+            "0"
+        ])
+        .is_err());
         assert!(parse(&[]).is_err());
         assert!(parse(&["--config", "c"]).is_err());
     }

@@ -7,6 +7,7 @@ mod auth;
 pub(crate) mod check;
 mod check_token;
 mod discover;
+mod plan;
 mod read;
 
 use std::io::Write;
@@ -51,6 +52,7 @@ pub(crate) async fn execute<W: Write + Send>(
         }
         Command::Check { config } => check::run(&config, writer).await,
         Command::Discover { config, protocol } => discover::run(&config, protocol, writer),
+        Command::Plan(opts) => plan::run(&opts, writer, now).await,
         Command::Read {
             config,
             catalog,

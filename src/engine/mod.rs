@@ -15,6 +15,7 @@
 //! - `sink`: the single writer, on its own thread
 //! - `split`: batches split to isolate the entities LinkedIn refuses
 //! - `window`: time windows of the time-bound statistics
+//! - `estimate`: the request-count model of a read, for the `plan` command
 //! - `cache`: values shared by the units of a read (post lists, activity counts,
 //!   lifetime statistics)
 //!
@@ -23,6 +24,7 @@
 
 mod batch;
 mod cache;
+mod estimate;
 mod plan;
 mod posts;
 mod replies;
@@ -48,6 +50,8 @@ use crate::protocol::{StreamStatus, Writer};
 use crate::state::{PostCounts, State};
 use run::Shared;
 use sink::{Msg, Sink};
+
+pub(crate) use estimate::{estimate, Part, StreamPlan};
 
 /// What a completed unit hands the sink: its new cursor and, for streams that read every
 /// post, the per-post counts to compare with next time.

@@ -69,7 +69,7 @@ pub(super) async fn post_list_unit(
 }
 
 /// The post list `def` builds for `org`, read once per sync.
-async fn post_list(
+pub(super) async fn post_list(
     shared: &Shared<'_>,
     def: &'static StreamDef,
     org: &str,
@@ -185,7 +185,11 @@ fn refused_note(def: &StreamDef, org: &str, post: &PostUrn, why: &dyn std::fmt::
 /// organization per sync. Posts LinkedIn refuses are isolated (see `split`) and listed,
 /// so their comments and reactions are not requested; the counts are `None` when the
 /// token may not read them at all.
-async fn social_counts(shared: &Shared<'_>, org: &str, posts: &[PostRef]) -> Result<Arc<Social>> {
+pub(super) async fn social_counts(
+    shared: &Shared<'_>,
+    org: &str,
+    posts: &[PostRef],
+) -> Result<Arc<Social>> {
     let (social, _) = shared
         .social
         .get_or_try_init(&org.to_string(), || async {

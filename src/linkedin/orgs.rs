@@ -10,7 +10,8 @@ use super::client::Client;
 use super::pager::Pager;
 use crate::error::{Error, Result};
 
-const RESOURCE: &str = "organizationAcls";
+/// The resource discovery reads.
+pub(crate) const RESOURCE: &str = "organizationAcls";
 const PAGE_SIZE: usize = 100;
 
 #[derive(Deserialize)]

@@ -10,6 +10,7 @@ mod docs;
 mod golden;
 mod harness;
 mod layers;
+mod plan;
 mod protocols;
 mod quota;
 mod refused;
