@@ -62,11 +62,45 @@ pub(crate) async fn execute<W: Write + Send>(
 
 fn read_file(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| {
-        Error::config(
-            &path.display().to_string(),
-            format!("cannot read the file: {e}"),
-        )
+        Error::config(&path.display().to_string(), unreadable(&e, uid()))
     })
+}
+
+/// The user id the connector's container image runs as (the Dockerfile's `USER`).
+const IMAGE_UID: u32 = 65532;
+
+#[cfg(unix)]
+fn uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    // The owner of /proc/self is the process's user; no libc call needed.
+    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+}
+
+#[cfg(not(unix))]
+fn uid() -> Option<u32> {
+    None
+}
+
+/// Why a file could not be read, and what to do. A mounted file the image's user may not
+/// read is the common container mistake (files written 0600 by the person's own user), so
+/// permission errors say which uid needs read access.
+fn unreadable(e: &std::io::Error, uid: Option<u32>) -> String {
+    if e.kind() != std::io::ErrorKind::PermissionDenied {
+        return format!("cannot read the file: {e}");
+    }
+    let who = match uid {
+        Some(IMAGE_UID) => format!(
+            "this process runs as uid {IMAGE_UID}, the user of the connector's container image"
+        ),
+        Some(u) => format!("this process runs as uid {u}"),
+        None => "this process's user".to_string(),
+    };
+    format!(
+        "cannot read the file: permission denied ({who}). The container image runs as uid \
+         {IMAGE_UID}: make the file readable by that user (e.g. `chmod a+r FILE`, or \
+         `chown {IMAGE_UID} FILE` on the host), or run the container with \
+         `--user $(id -u)`."
+    )
 }
 
 fn load_config(path: &Path) -> Result<Config> {
@@ -106,5 +140,21 @@ pub(crate) fn client_settings(config: &Config) -> ClientSettings {
         max_concurrency: config.max_concurrency as usize,
         secrets,
         scrub,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreadable_files_name_the_image_uid() {
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let m = unreadable(&denied, Some(IMAGE_UID));
+        assert!(m.contains("runs as uid 65532, the user of the connector's container image"), "{m}");
+        let m = unreadable(&denied, Some(1000));
+        assert!(m.contains("runs as uid 1000") && m.contains("image runs as uid 65532"), "{m}");
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert!(!unreadable(&missing, Some(IMAGE_UID)).contains("65532"));
     }
 }
