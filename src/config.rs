@@ -561,7 +561,8 @@ mod tests {
         let e = load(json!({"credentials": {"client_id": "a", "refresh_token": "c"}})).unwrap_err();
         assert!(e.to_string().contains("auth_method"), "{e}");
         // An explicit method is never overridden.
-        let e = load(json!({"credentials": {"auth_method": "oauth2.0", "access_token": "t"}})).unwrap_err();
+        let e = load(json!({"credentials": {"auth_method": "oauth2.0", "access_token": "t"}}))
+            .unwrap_err();
         assert!(e.to_string().contains("client_id"), "{e}");
     }
 

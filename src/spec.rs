@@ -66,6 +66,9 @@ mod tests {
     fn the_airbyte_metadata_points_at_the_same_docs() {
         let metadata = include_str!("../docs/airbyte/metadata.yaml");
         let line = format!("documentationUrl: {}", super::DOCUMENTATION_URL);
-        assert!(metadata.contains(&line), "docs/airbyte/metadata.yaml lacks {line}");
+        assert!(
+            metadata.contains(&line),
+            "docs/airbyte/metadata.yaml lacks {line}"
+        );
     }
 }

@@ -61,9 +61,8 @@ pub(crate) async fn execute<W: Write + Send>(
 }
 
 fn read_file(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| {
-        Error::config(&path.display().to_string(), unreadable(&e, uid()))
-    })
+    std::fs::read_to_string(path)
+        .map_err(|e| Error::config(&path.display().to_string(), unreadable(&e, uid())))
 }
 
 /// The user id the connector's container image runs as (the Dockerfile's `USER`).
@@ -151,9 +150,15 @@ mod tests {
     fn unreadable_files_name_the_image_uid() {
         let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
         let m = unreadable(&denied, Some(IMAGE_UID));
-        assert!(m.contains("runs as uid 65532, the user of the connector's container image"), "{m}");
+        assert!(
+            m.contains("runs as uid 65532, the user of the connector's container image"),
+            "{m}"
+        );
         let m = unreadable(&denied, Some(1000));
-        assert!(m.contains("runs as uid 1000") && m.contains("image runs as uid 65532"), "{m}");
+        assert!(
+            m.contains("runs as uid 1000") && m.contains("image runs as uid 65532"),
+            "{m}"
+        );
         let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
         assert!(!unreadable(&missing, Some(IMAGE_UID)).contains("65532"));
     }

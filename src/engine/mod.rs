@@ -156,7 +156,7 @@ fn announce<W: Write>(
         "Starting read"
     );
     for s in selected {
-        let schema = (s.def.schema)();
+        let schema = s.schema();
         writer.schema(
             s.def.name,
             &schema,

@@ -7,6 +7,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
 
 use super::window::next_midnight;
 use super::UnitResult;
@@ -116,10 +117,19 @@ impl<'a, W: Write> Sink<'a, W> {
         }
         // Records are newline-separated; memchr finds the boundaries at memory speed (a
         // byte loop here cost ~10% of a read).
+        let excluded = &self.selected[stream].excluded;
+        let mut projected = Vec::new();
         let mut start = 0;
         for end in memchr::memchr_iter(b'\n', data) {
             if end > start {
-                self.writer.record(name, &data[start..end])?;
+                let line = &data[start..end];
+                if excluded.is_empty() {
+                    self.writer.record(name, line)?;
+                } else {
+                    projected.clear();
+                    project(line, excluded, &mut projected)?;
+                    self.writer.record(name, &projected)?;
+                }
             }
             start = end + 1;
         }
@@ -132,7 +142,8 @@ impl<'a, W: Write> Sink<'a, W> {
         org: Option<String>,
         result: Result<UnitResult>,
     ) -> Result<()> {
-        let sel = self.selected[stream];
+        let selected = self.selected;
+        let sel = &selected[stream];
         self.outstanding[stream] -= 1;
         match result {
             Ok((cursor, counts)) => {
@@ -163,7 +174,7 @@ impl<'a, W: Write> Sink<'a, W> {
         Ok(())
     }
 
-    fn failed(&mut self, sel: Selected, org: Option<&str>, e: Error) {
+    fn failed(&mut self, sel: &Selected, org: Option<&str>, e: Error) {
         tracing::error!(stream = sel.def.name, organization = org.unwrap_or("-"), error = %e, "Stream partition failed");
         let fatal = matches!(e, Error::QuotaExhausted { .. })
             || matches!(&e, Error::Api { status: 401, .. })
@@ -203,5 +214,77 @@ impl<'a, W: Write> Sink<'a, W> {
         );
         tracing::info!(stream = name, records = self.counts[stream], "{line}");
         self.writer.log("INFO", &line)
+    }
+}
+
+/// The top-level fields of one serialised record, in their order, values untouched.
+struct Fields<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for Fields<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Fields<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a record object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
+                    out.push(entry);
+                }
+                Ok(Fields(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Writes `record` without the `excluded` top-level fields into `out`. Only the top level
+/// is parsed; kept values are copied byte for byte, in their order.
+fn project(record: &[u8], excluded: &[String], out: &mut Vec<u8>) -> Result<()> {
+    let fields: Fields = serde_json::from_slice(record)
+        .map_err(|e| Error::Internal(format!("a serialised record is not an object: {e}")))?;
+    out.push(b'{');
+    let mut first = true;
+    for (k, v) in fields.0.iter().filter(|(k, _)| !excluded.contains(k)) {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        serde_json::to_writer(&mut *out, k)
+            .map_err(|e| Error::Internal(format!("cannot write a field name: {e}")))?;
+        out.push(b':');
+        out.extend_from_slice(v.get().as_bytes());
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::project;
+
+    #[test]
+    fn projection_drops_only_the_excluded_fields_and_keeps_order() {
+        let mut out = Vec::new();
+        let rec = br#"{"z":1,"id":"a\"b","text":{"nested":[1,{"x":null}]},"a":null}"#;
+        project(rec, &["text".into(), "nope".into()], &mut out).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&out).unwrap(),
+            r#"{"z":1,"id":"a\"b","a":null}"#
+        );
+        out.clear();
+        project(
+            rec,
+            &["z".into(), "id".into(), "text".into(), "a".into()],
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, b"{}");
+        assert!(project(b"[1]", &["a".into()], &mut out).is_err());
     }
 }
