@@ -121,6 +121,18 @@ pub(crate) fn singer_catalog() -> Value {
     json!({"streams": streams})
 }
 
+/// Every stream, as a catalog selecting all of them with their default sync mode would.
+pub(crate) fn all_selected() -> Vec<Selected> {
+    STREAMS
+        .iter()
+        .map(|def| Selected {
+            def,
+            incremental: def.incremental(),
+            excluded: Vec::new(),
+        })
+        .collect()
+}
+
 fn lookup(file: &str, name: &str) -> Result<&'static StreamDef> {
     crate::streams::find(name).ok_or_else(|| {
         let known: Vec<&str> = STREAMS.iter().map(|s| s.name).collect();

@@ -8,6 +8,7 @@ pub(crate) mod check;
 mod check_token;
 mod discover;
 mod read;
+mod singer_test;
 
 use std::io::Write;
 use std::path::Path;
@@ -50,6 +51,11 @@ pub(crate) async fn execute<W: Write + Send>(
             check_token::run(opts, writer).await
         }
         Command::Check { config } => check::run(&config, writer).await,
+        Command::SingerTest {
+            config,
+            catalog,
+            mode,
+        } => singer_test::run(&config, catalog.as_deref(), mode, writer).await,
         Command::Discover { config, protocol } => discover::run(&config, protocol, writer),
         Command::Read {
             config,

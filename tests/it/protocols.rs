@@ -459,3 +459,42 @@ fn deselected_fields_are_not_emitted() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("always emitted"), "{stderr}");
 }
+
+/// Singer `--test` as singer-sdk taps have it: a connection test with no output on stdout
+/// and exit 0/1; `--test=schema` writes SCHEMA messages only and makes no request.
+#[test]
+fn singer_test_flag() {
+    let mock = start_mock(scenario());
+    let dir = tmp_dir();
+    let good = write_json(&dir, "good.json", &mock.config("mock-token"));
+    let bad = write_json(&dir, "bad.json", &mock.config("not-a-token"));
+    for flag in ["--test", "--test=all"] {
+        let out = run(&["--config", good.to_str().unwrap(), flag], &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{flag}: {stderr}");
+        assert!(out.stdout.is_empty(), "{flag} emits nothing on stdout");
+        assert!(stderr.contains("Connection test passed"), "{stderr}");
+    }
+    let out = run(&["--config", bad.to_str().unwrap(), "--test"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Connection test failed"));
+
+    let before = mock.stats_total();
+    let out = run(&["--config", bad.to_str().unwrap(), "--test=schema"], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let msgs = lines(&out);
+    assert_eq!(
+        msgs.len(),
+        of_type(&msgs, "SCHEMA").len(),
+        "only SCHEMA messages"
+    );
+    let catalog = catalog_all(true);
+    assert_eq!(msgs.len(), catalog["streams"].as_array().unwrap().len());
+    assert_eq!(mock.stats_total(), before, "--test=schema makes no request");
+}
