@@ -193,6 +193,30 @@ impl Client {
         (q >= 0).then_some(q)
     }
 
+    /// One debug line per request sent (`RUST_LOG=source_linkedin_pages=debug`): method,
+    /// path and query (never a header, so never a token; scrubbed anyway), status (0: no
+    /// response), milliseconds and attempt.
+    fn log_request(
+        &self,
+        method: &str,
+        url: &str,
+        status: u16,
+        started: std::time::Instant,
+        attempt: u32,
+    ) {
+        if !tracing::enabled!(tracing::Level::DEBUG) {
+            return;
+        }
+        // The path after scheme and host: the base URL's host is the same for every line.
+        let path = url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+            .unwrap_or(url);
+        let path = self.scrubbed(path);
+        let ms = started.elapsed().as_millis() as u64;
+        tracing::debug!(method, path = %path, status, ms, attempt, "HTTP request");
+    }
+
     fn scrubbed(&self, text: &str) -> String {
         let mut secrets = self.secrets.clone();
         secrets.push(self.tokens.current().0.expose().to_string());
@@ -304,9 +328,14 @@ impl Client {
     /// and 429 within the retry policy; the last answer (or error) is returned.
     async fn post_oauth(&self, url: &str, form: String) -> Result<(u16, Vec<u8>)> {
         let mut backoff = self.policy.backoff();
+        let mut attempt: u32 = 0;
         loop {
             self.requests.fetch_add(1, Ordering::Relaxed);
+            attempt += 1;
+            let started = std::time::Instant::now();
             let sent = post_form(&self.http, url, form.clone()).await;
+            let status = sent.as_ref().map_or(0, |(status, _)| *status);
+            self.log_request("POST", url, status, started, attempt);
             let retryable = match &sent {
                 Ok((status, _)) => *status >= 500 || *status == 429,
                 Err(_) => true,
@@ -354,9 +383,11 @@ impl Client {
                     return Err(self.quota_error(endpoint));
                 }
                 let (token, version) = self.tokens.current();
-                self.send_once(&url, finder, &token)
-                    .await
-                    .map(|r| (r, version))
+                let started = std::time::Instant::now();
+                let sent = self.send_once(&url, finder, &token).await;
+                let status = sent.as_ref().map_or(0, |(status, _, _)| *status);
+                self.log_request("GET", &url, status, started, attempt);
+                sent.map(|r| (r, version))
             };
             let token_version = sent.as_ref().map_or(0, |(_, v)| *v);
             let (action, status, body, last_error) = match &sent {

@@ -281,3 +281,69 @@ fn kill_at_any_instant_loses_nothing() {
     }
     eprintln!("kill -9: {trials} trials over a {full_ms} ms read, {lost_total} records lost, {duplicates} duplicates re-read (of {} per run)", want.len());
 }
+
+/// `RUST_LOG=source_linkedin_pages=debug` (docs/troubleshooting.md) logs one line per
+/// request sent: method, path, status, milliseconds, attempt; never the token.
+#[test]
+fn debug_log_has_one_line_per_request_and_no_token() {
+    let mock = start_mock(Scenario {
+        orgs: 1,
+        posts_per_org: 10,
+        fault_rate: 0.3,
+        slow_ms: 1_500,
+        seed: 7,
+        ..scenario()
+    });
+    let dir = tmp_dir();
+    let token = "mock-token";
+    let mut cfg = mock.config(token);
+    cfg["max_retries"] = json!(10);
+    cfg["request_timeout_secs"] = json!(1);
+    let cfg = write_json(&dir, "config.json", &cfg);
+    let cat = write_json(&dir, "catalog.json", &catalog_all(false));
+    let before = mock.stats_total();
+    let out = run(
+        &[
+            "read",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--catalog",
+            cat.to_str().unwrap(),
+        ],
+        &[("RUST_LOG", "source_linkedin_pages=debug")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent = mock.stats_total() - before;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("HTTP request"))
+        .collect();
+    // A request that got no answer (status 0: a timeout or dropped connection) may or may
+    // not have reached the mock's counter; every answered one did.
+    let unanswered = lines.iter().filter(|l| l.contains(" status=0 ")).count() as u64;
+    let logged = lines.len() as u64;
+    assert!(
+        logged >= sent && logged <= sent + unanswered,
+        "{logged} lines ({unanswered} unanswered) for {sent} requests the mock saw"
+    );
+    for l in &lines {
+        assert!(
+            l.contains("DEBUG") && l.contains("method=\"GET\"") && l.contains("path=/rest/"),
+            "{l}"
+        );
+        assert!(
+            l.contains(" status=") && l.contains(" ms=") && l.contains(" attempt="),
+            "{l}"
+        );
+    }
+    assert!(
+        lines.iter().any(|l| !l.contains("attempt=1")),
+        "retries show their attempt"
+    );
+    assert!(!stderr.contains(token) && !String::from_utf8_lossy(&out.stdout).contains(token));
+}
