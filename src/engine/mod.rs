@@ -20,6 +20,7 @@ mod batch;
 mod cache;
 mod plan;
 mod posts;
+mod progress;
 mod run;
 mod sink;
 mod window;
@@ -83,9 +84,10 @@ pub(crate) async fn read<W: Write + Send>(
     let (tx, rx) = mpsc::channel::<Msg>(64);
     // With max_concurrency 1 the read is sequential, so its output is byte-stable.
     let limit = config.max_concurrency.max(1) as usize;
+    let ticks = tx.clone();
     let producer = {
         let shared = &shared;
-        async move {
+        let units_done = async move {
             futures_util::stream::iter(units)
                 .for_each_concurrent(limit, |unit| {
                     let tx = tx.clone();
@@ -100,10 +102,37 @@ pub(crate) async fn read<W: Write + Send>(
                     }
                 })
                 .await;
+        };
+        // Ticks let the sink log progress while every unit waits on a slow request; they
+        // stop (and drop their sender) when the units are done.
+        let ticker = async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                every.tick().await;
+                if ticks.send(Msg::Tick).await.is_err() {
+                    break;
+                }
+            }
+        };
+        async move {
+            tokio::select! {
+                () = units_done => {}
+                () = ticker => {}
+            }
         }
     };
-    let mut sink = Sink::new(writer, selected, state, outstanding, &shared.cancel, now);
+    let requests = || client.requests();
+    let mut sink = Sink::new(
+        writer,
+        selected,
+        state,
+        outstanding,
+        &shared.cancel,
+        now,
+        &requests,
+    );
     drive(producer, rx, &mut sink).await;
+    sink.finish();
     let Sink {
         writer,
         total_records,

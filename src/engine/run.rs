@@ -223,6 +223,7 @@ async fn time_bound(
         w.end - Duration::days(1)
     ))
     .await;
+    out.estimate(super::window::buckets(&w)).await;
     let coll: Collection = shared.get(def, &f.windowed_path(org, &w)).await?;
     let mut max = CursorMax::default();
     for raw in &coll.elements {

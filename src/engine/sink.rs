@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
 
+use super::progress::{Progress, Snapshot};
 use super::window::next_midnight;
 use super::UnitResult;
 use crate::catalog::Selected;
@@ -26,6 +27,10 @@ pub(super) enum Msg {
         data: Vec<u8>,
         count: u64,
     },
+    /// A unit expects this many records of its stream (added to the stream's ESTIMATE).
+    Estimate { stream: usize, rows: u64 },
+    /// Time passed (sent every few seconds, so progress is logged on a quiet read too).
+    Tick,
     /// A unit finished: its stream, organization (none for global streams) and outcome.
     Done {
         stream: usize,
@@ -52,6 +57,11 @@ pub(super) struct Sink<'a, W: Write> {
     pub quota: Option<Error>,
     /// A failure to write stdout: the read stops.
     pub output_error: Option<Error>,
+    /// Each stream's estimate so far (the sum over its units).
+    estimates: Vec<u64>,
+    /// API requests sent so far (the client's counter).
+    requests: &'a (dyn Fn() -> u64 + Sync),
+    progress: Progress,
 }
 
 impl<'a, W: Write> Sink<'a, W> {
@@ -62,6 +72,7 @@ impl<'a, W: Write> Sink<'a, W> {
         outstanding: Vec<usize>,
         cancel: &'a AtomicBool,
         now: DateTime<Utc>,
+        requests: &'a (dyn Fn() -> u64 + Sync),
     ) -> Self {
         let n = selected.len();
         Sink {
@@ -77,7 +88,41 @@ impl<'a, W: Write> Sink<'a, W> {
             failures: Vec::new(),
             quota: None,
             output_error: None,
+            estimates: vec![0; n],
+            requests,
+            progress: Progress::new(),
         }
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            records: self.total_records,
+            requests: (self.requests)(),
+            streams_done: self.outstanding.iter().filter(|n| **n == 0).count(),
+            streams: self.selected.len(),
+        }
+    }
+
+    /// Logs progress when it is due (Airbyte LOG and stderr) and redraws the live line.
+    fn progress(&mut self) -> Result<()> {
+        let snap = self.snapshot();
+        self.progress.draw(&snap);
+        if let Some(line) = self.progress.due(&snap) {
+            tracing::info!(
+                records = snap.records,
+                requests = snap.requests,
+                streams_done = snap.streams_done,
+                "{line}"
+            );
+            self.writer.log("INFO", &line)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the live progress line (the read is over).
+    pub(super) fn finish(&mut self) {
+        let snap = self.snapshot();
+        self.progress.finish(&snap);
     }
 
     /// Handles one message; after an output error it only drains, so producers finish.
@@ -92,12 +137,20 @@ impl<'a, W: Write> Sink<'a, W> {
                 data,
                 count,
             } => self.records(stream, &data, count),
+            Msg::Estimate { stream, rows } => {
+                self.estimates[stream] += rows;
+                let name = self.selected[stream].def.name;
+                let now_ms = self.now.timestamp_millis();
+                self.writer.estimate(name, self.estimates[stream], now_ms)
+            }
+            Msg::Tick => Ok(()),
             Msg::Done {
                 stream,
                 org,
                 result,
             } => self.done(stream, org, result),
         };
+        let res = res.and_then(|_| self.progress());
         if let Err(e) = res {
             self.cancel.store(true, Ordering::SeqCst);
             self.output_error = Some(e);

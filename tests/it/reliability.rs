@@ -347,3 +347,81 @@ fn debug_log_has_one_line_per_request_and_no_token() {
     );
     assert!(!stderr.contains(token) && !String::from_utf8_lossy(&out.stdout).contains(token));
 }
+
+/// Progress on a long read: an ESTIMATE before the first record of the posts and daily
+/// statistics streams, and a progress LOG line (records, requests, streams done) at least
+/// every 10 s, also on stderr.
+#[test]
+fn long_reads_report_estimates_and_progress() {
+    let mock = start_mock(Scenario {
+        orgs: 1,
+        posts_per_org: 30,
+        latency_ms: 400,
+        ..scenario()
+    });
+    let dir = tmp_dir();
+    let mut cfg = mock.config("mock-token");
+    cfg["max_concurrency"] = json!(1);
+    let cfg = write_json(&dir, "config.json", &cfg);
+    let cat = write_json(&dir, "catalog.json", &catalog_all(false));
+    let started = std::time::Instant::now();
+    let out = run(
+        &[
+            "read",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--catalog",
+            cat.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let secs = started.elapsed().as_secs();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let msgs = lines(&out);
+    let first = |pred: &dyn Fn(&Value) -> bool| msgs.iter().position(|m| pred(m));
+    for stream in [
+        "posts",
+        "follower_statistics_daily",
+        "share_statistics_daily",
+    ] {
+        let estimate = first(&|m| {
+            m["trace"]["type"] == "ESTIMATE" && m["trace"]["estimate"]["name"] == stream
+        })
+        .unwrap_or_else(|| panic!("no ESTIMATE for {stream}"));
+        let record = first(&|m| m["type"] == "RECORD" && m["record"]["stream"] == stream).unwrap();
+        assert!(
+            estimate < record,
+            "{stream}: ESTIMATE after its first record"
+        );
+        assert!(
+            msgs[estimate]["trace"]["estimate"]["row_estimate"]
+                .as_u64()
+                .unwrap()
+                > 0
+        );
+    }
+    let posts = &msgs[first(&|m| m["trace"]["estimate"]["name"] == "posts").unwrap()];
+    assert_eq!(
+        posts["trace"]["estimate"]["row_estimate"], 30,
+        "paging.total of the list"
+    );
+    let progress: Vec<&str> = msgs
+        .iter()
+        .filter_map(|m| m["log"]["message"].as_str())
+        .filter(|l| l.starts_with("Progress: "))
+        .collect();
+    assert!(secs >= 10, "the read took only {secs}s; make it longer");
+    assert!(
+        progress.len() as u64 >= secs / 10 - 1 && !progress.is_empty(),
+        "{} progress lines in {secs}s: {progress:?}",
+        progress.len()
+    );
+    assert!(progress[0].contains(" records, ") && progress[0].contains(" API requests, "));
+    assert!(progress[0].contains(" streams done"), "{}", progress[0]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Progress: "));
+    eprintln!("progress over {secs}s: {progress:#?}");
+}
