@@ -382,7 +382,7 @@ fn long_reads_report_estimates_and_progress() {
         String::from_utf8_lossy(&out.stderr)
     );
     let msgs = lines(&out);
-    let first = |pred: &dyn Fn(&Value) -> bool| msgs.iter().position(|m| pred(m));
+    let first = |pred: &dyn Fn(&Value) -> bool| msgs.iter().position(pred);
     for stream in [
         "posts",
         "follower_statistics_daily",
