@@ -75,7 +75,9 @@ impl Granularity {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[schemars(title = "LinkedIn Pages Spec")]
 pub struct Config {
-    /// How to authenticate: an access token, or OAuth 2.0 with a refresh token.
+    /// How to authenticate: an access token, or OAuth 2.0 with a refresh token. Without
+    /// `auth_method`, an `access_token` alone means the token form, and `client_id`,
+    /// `client_secret` and `refresh_token` mean OAuth 2.0.
     #[schemars(title = "Authentication", extend("order" = 0))]
     pub credentials: Credentials,
 
