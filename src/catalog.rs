@@ -65,14 +65,34 @@ fn excluded_fields(def: &StreamDef, deselected: impl Fn(&str) -> bool) -> Vec<St
     out
 }
 
+/// Removes `additionalProperties: false` at every depth. Airbyte wants open schemas: a
+/// closed one makes removing a property a breaking change for existing connections
+/// (airbytehq/airbyte#14196), and airbyte-cdk's standard `test_discover` fails on it. No
+/// data depends on it: fields LinkedIn adds are emitted under the declared
+/// `additional_fields`. The Singer catalog keeps the closed schemas strict targets use.
+fn open_schema(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            if o.get("additionalProperties") == Some(&Value::Bool(false)) {
+                o.remove("additionalProperties");
+            }
+            o.values_mut().for_each(open_schema);
+        }
+        Value::Array(items) => items.iter_mut().for_each(open_schema),
+        _ => {}
+    }
+}
+
 /// The Airbyte catalog of every stream.
 pub(crate) fn airbyte_catalog() -> Value {
     let streams: Vec<Value> = STREAMS
         .iter()
         .map(|s| {
+            let mut schema = (s.schema)();
+            open_schema(&mut schema);
             let mut v = json!({
                 "name": s.name,
-                "json_schema": (s.schema)(),
+                "json_schema": schema,
                 "supported_sync_modes": if s.incremental() { json!(["full_refresh", "incremental"]) } else { json!(["full_refresh"]) },
                 "source_defined_primary_key": s.primary_key.iter().map(|k| json!([k])).collect::<Vec<_>>(),
                 "is_resumable": s.incremental(),
@@ -341,6 +361,11 @@ mod tests {
         let sel = &parse_configured("c", with_fields).unwrap()[0];
         let props = sel.schema()["properties"].as_object().unwrap().len();
         assert_eq!(props, 3, "id, commentary and the cursor");
+        let airbyte = airbyte_catalog().to_string();
+        assert!(!airbyte.contains(r#""additionalProperties":false"#));
+        assert!(singer_catalog()
+            .to_string()
+            .contains(r#""additionalProperties":false"#));
         let singer = singer_catalog().to_string();
         assert_eq!(parse_configured("c", &singer).unwrap().len(), STREAMS.len());
         for (text, needle) in [

@@ -7,8 +7,25 @@ use serde_json::{json, Value};
 
 use crate::harness::*;
 
+/// A validator that also rejects undeclared fields: the Airbyte catalog's schemas are open
+/// (Airbyte's rule), so every object with `properties` is closed here, as the Singer
+/// catalog's are, to check that every emitted field is declared.
 fn validator(schema: &Value) -> jsonschema::Validator {
-    jsonschema::draft7::new(schema).unwrap()
+    fn close(v: &mut Value) {
+        match v {
+            Value::Object(o) => {
+                if o.contains_key("properties") {
+                    o.entry("additionalProperties").or_insert(json!(false));
+                }
+                o.values_mut().for_each(close);
+            }
+            Value::Array(a) => a.iter_mut().for_each(close),
+            _ => {}
+        }
+    }
+    let mut schema = schema.clone();
+    close(&mut schema);
+    jsonschema::draft7::new(&schema).unwrap()
 }
 
 #[test]
