@@ -93,19 +93,20 @@ fn unreadable(e: &std::io::Error, uid: Option<u32>) -> String {
     if e.kind() != std::io::ErrorKind::PermissionDenied {
         return format!("cannot read the file: {e}");
     }
-    let who = match uid {
+    let fix = format!(
+        "make the file readable by uid {IMAGE_UID} (e.g. `chmod a+r FILE`, or `chown {IMAGE_UID} FILE` on the host), or run the container with `--user $(id -u)`"
+    );
+    match uid {
         Some(IMAGE_UID) => format!(
-            "this process runs as uid {IMAGE_UID}, the user of the connector's container image"
+            "cannot read the file: permission denied. The connector's container image runs as uid {IMAGE_UID}, which may not read this file: {fix}."
         ),
-        Some(u) => format!("this process runs as uid {u}"),
-        None => "this process's user".to_string(),
-    };
-    format!(
-        "cannot read the file: permission denied ({who}). The container image runs as uid \
-         {IMAGE_UID}: make the file readable by that user (e.g. `chmod a+r FILE`, or \
-         `chown {IMAGE_UID} FILE` on the host), or run the container with \
-         `--user $(id -u)`."
-    )
+        Some(u) => format!(
+            "cannot read the file: permission denied (this process runs as uid {u}). If you run the container image, note it runs as uid {IMAGE_UID}: {fix}."
+        ),
+        None => format!(
+            "cannot read the file: permission denied. The container image runs as uid {IMAGE_UID}: {fix}."
+        ),
+    }
 }
 
 fn load_config(path: &Path) -> Result<Config> {
@@ -157,12 +158,12 @@ mod tests {
         let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
         let m = unreadable(&denied, Some(IMAGE_UID));
         assert!(
-            m.contains("runs as uid 65532, the user of the connector's container image"),
+            m.contains("container image runs as uid 65532, which may not read this file"),
             "{m}"
         );
         let m = unreadable(&denied, Some(1000));
         assert!(
-            m.contains("runs as uid 1000") && m.contains("image runs as uid 65532"),
+            m.contains("runs as uid 1000") && m.contains("it runs as uid 65532"),
             "{m}"
         );
         let missing = std::io::Error::from(std::io::ErrorKind::NotFound);

@@ -76,10 +76,12 @@ impl Progress {
             return;
         }
         self.last_draw = Some(now);
-        // `\r` and erase-to-end-of-line: one line, redrawn in place. A failed write to a
-        // terminal is not worth stopping a read for.
+        // `\r`, the line, erase-to-end-of-line, and `\r` again: the cursor waits at the
+        // start of the line, so a log line written next overwrites it instead of being
+        // appended to it (log lines are longer). A failed write to a terminal is not worth
+        // stopping a read for.
         let line = snap.line(now.duration_since(self.started));
-        let _ = write!(std::io::stderr(), "\r{line}\x1b[K");
+        let _ = write!(std::io::stderr(), "\r{line}\x1b[K\r");
         self.drawn = true;
     }
 
