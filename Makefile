@@ -31,6 +31,7 @@ interop: build
 	bash tests/interop/pyairbyte.sh
 	bash tests/interop/meltano.sh
 	bash tests/interop/postgres.sh
+	bash tests/interop/auth_browser.sh
 	IMAGE_PROFILE=ci-image bash tests/interop/image.sh
 	IMAGE_PROFILE=ci-image bash tests/interop/airbyte_standard.sh
 

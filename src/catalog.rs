@@ -7,10 +7,80 @@ use crate::error::{Error, Result};
 use crate::streams::{StreamDef, STREAMS};
 
 /// One stream chosen for a read.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Selected {
     pub def: &'static StreamDef,
     pub incremental: bool,
+    /// Top-level fields the catalog deselected (Singer `selected: false` on a property's
+    /// breadcrumb, or an Airbyte configured `json_schema` without them); empty: all.
+    /// Never a primary key or the cursor (their inclusion is `automatic`).
+    pub excluded: Vec<String>,
+}
+
+impl Selected {
+    /// The stream's schema without the deselected fields (what Singer's SCHEMA announces).
+    pub(crate) fn schema(&self) -> Value {
+        let mut schema = (self.def.schema)();
+        if self.excluded.is_empty() {
+            return schema;
+        }
+        if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+            props.retain(|k, _| !self.excluded.contains(k));
+        }
+        if let Some(req) = schema.get_mut("required").and_then(Value::as_array_mut) {
+            req.retain(|k| {
+                !k.as_str()
+                    .is_some_and(|k| self.excluded.iter().any(|x| x == k))
+            });
+        }
+        schema
+    }
+}
+
+/// Whether a field is always emitted: the primary key and the cursor (Singer's
+/// `inclusion: automatic`), which targets need to merge and resume.
+fn automatic(def: &StreamDef, field: &str) -> bool {
+    def.primary_key.contains(&field) || def.cursor == Some(field)
+}
+
+/// The stream's top-level fields for which `deselected` holds, except automatic ones
+/// (a deselected automatic field is kept, with a warning).
+fn excluded_fields(def: &StreamDef, deselected: impl Fn(&str) -> bool) -> Vec<String> {
+    let schema = (def.schema)();
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for name in props.keys().filter(|n| deselected(n)) {
+        if automatic(def, name) {
+            tracing::warn!(
+                stream = def.name,
+                field = name.as_str(),
+                "Field is a primary key or the cursor (inclusion automatic); it is always emitted"
+            );
+        } else {
+            out.push(name.clone());
+        }
+    }
+    out
+}
+
+/// Removes `additionalProperties: false` at every depth. Airbyte wants open schemas: a
+/// closed one makes removing a property a breaking change for existing connections
+/// (airbytehq/airbyte#14196), and airbyte-cdk's standard `test_discover` fails on it. No
+/// data depends on it: fields LinkedIn adds are emitted under the declared
+/// `additional_fields`. The Singer catalog keeps the closed schemas strict targets use.
+fn open_schema(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            if o.get("additionalProperties") == Some(&Value::Bool(false)) {
+                o.remove("additionalProperties");
+            }
+            o.values_mut().for_each(open_schema);
+        }
+        Value::Array(items) => items.iter_mut().for_each(open_schema),
+        _ => {}
+    }
 }
 
 /// The Airbyte catalog of every stream.
@@ -18,9 +88,11 @@ pub(crate) fn airbyte_catalog() -> Value {
     let streams: Vec<Value> = STREAMS
         .iter()
         .map(|s| {
+            let mut schema = (s.schema)();
+            open_schema(&mut schema);
             let mut v = json!({
                 "name": s.name,
-                "json_schema": (s.schema)(),
+                "json_schema": schema,
                 "supported_sync_modes": if s.incremental() { json!(["full_refresh", "incremental"]) } else { json!(["full_refresh"]) },
                 "source_defined_primary_key": s.primary_key.iter().map(|k| json!([k])).collect::<Vec<_>>(),
                 "is_resumable": s.incremental(),
@@ -50,9 +122,8 @@ pub(crate) fn singer_catalog() -> Value {
             }})];
             if let Some(props) = schema["properties"].as_object() {
                 for name in props.keys() {
-                    let automatic = s.primary_key.contains(&name.as_str()) || s.cursor == Some(name.as_str());
                     metadata.push(json!({"breadcrumb": ["properties", name],
-                        "metadata": {"inclusion": if automatic { "automatic" } else { "available" }}}));
+                        "metadata": {"inclusion": if automatic(s, name) { "automatic" } else { "available" }}}));
                 }
             }
             let mut v = json!({
@@ -68,6 +139,18 @@ pub(crate) fn singer_catalog() -> Value {
         })
         .collect();
     json!({"streams": streams})
+}
+
+/// Every stream, as a catalog selecting all of them with their default sync mode would.
+pub(crate) fn all_selected() -> Vec<Selected> {
+    STREAMS
+        .iter()
+        .map(|def| Selected {
+            def,
+            incremental: def.incremental(),
+            excluded: Vec::new(),
+        })
+        .collect()
 }
 
 fn lookup(file: &str, name: &str) -> Result<&'static StreamDef> {
@@ -168,7 +251,21 @@ fn airbyte_entry(file: &str, i: usize, e: &Value, stream: &Value) -> Result<Opti
                 Value::Array(cf.clone()), Value::Array(want))));
         }
     }
-    Ok(Some(Selected { def, incremental }))
+    // Airbyte's field selection: the platform hands the source a configured stream whose
+    // `json_schema` lists only the selected fields. No `properties` there: every field.
+    let excluded = match stream
+        .get("json_schema")
+        .and_then(|s| s.get("properties"))
+        .and_then(Value::as_object)
+    {
+        Some(props) => excluded_fields(def, |f| !props.contains_key(f)),
+        None => Vec::new(),
+    };
+    Ok(Some(Selected {
+        def,
+        incremental,
+        excluded,
+    }))
 }
 
 fn singer_entry(file: &str, i: usize, e: &Value) -> Result<Option<Selected>> {
@@ -219,7 +316,31 @@ fn singer_entry(file: &str, i: usize, e: &Value) -> Result<Option<Selected>> {
             ))
         }
     };
-    Ok(Some(Selected { def, incremental }))
+    // Property-level selection: metadata on `["properties", name]`; `selected` wins over
+    // `selected-by-default`, and a property without either is selected.
+    let metadata = e.get("metadata").and_then(Value::as_array);
+    let property_selected = |field: &str| -> bool {
+        let md = metadata.and_then(|m| {
+            m.iter().find(|x| {
+                x.get("breadcrumb")
+                    .and_then(Value::as_array)
+                    .is_some_and(|b| {
+                        b.len() == 2 && b[0] == "properties" && b[1].as_str() == Some(field)
+                    })
+            })
+        });
+        let md = md.and_then(|x| x.get("metadata"));
+        let flag = |k: &str| md.and_then(|m| m.get(k)).and_then(Value::as_bool);
+        flag("selected")
+            .or(flag("selected-by-default"))
+            .unwrap_or(true)
+    };
+    let excluded = excluded_fields(def, |f| !property_selected(f));
+    Ok(Some(Selected {
+        def,
+        incremental,
+        excluded,
+    }))
 }
 
 #[cfg(test)]
@@ -242,6 +363,20 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![("organizations", false), ("posts", true)]
         );
+        let with_fields = r#"{"streams":[{"stream":{"name":"posts","json_schema":{"properties":{"id":{},"commentary":{},"no_such":{}}}},"sync_mode":"incremental"}]}"#;
+        let ex = &parse_configured("c", with_fields).unwrap()[0].excluded;
+        assert!(!ex
+            .iter()
+            .any(|f| f == "id" || f == "commentary" || f == "last_modified_at"));
+        assert!(ex.iter().any(|f| f == "lifecycle_state"), "{ex:?}");
+        let sel = &parse_configured("c", with_fields).unwrap()[0];
+        let props = sel.schema()["properties"].as_object().unwrap().len();
+        assert_eq!(props, 3, "id, commentary and the cursor");
+        let airbyte = airbyte_catalog().to_string();
+        assert!(!airbyte.contains(r#""additionalProperties":false"#));
+        assert!(singer_catalog()
+            .to_string()
+            .contains(r#""additionalProperties":false"#));
         let singer = singer_catalog().to_string();
         assert_eq!(parse_configured("c", &singer).unwrap().len(), STREAMS.len());
         for (text, needle) in [

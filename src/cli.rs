@@ -57,6 +57,20 @@ pub struct Cli {
     /// Format of --about.
     #[arg(long, value_enum, default_value = "json")]
     pub format: AboutFormat,
+    /// Singer (as singer-sdk taps): `--test` or `--test=all` tests the connection (token,
+    /// pages, scopes) and emits no records; `--test=schema` writes the SCHEMA messages of
+    /// the streams (those of --catalog, else all) without any request. Exit code 0 or 1.
+    #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "all", value_name = "all|schema")]
+    pub test: Option<TestMode>,
+}
+
+/// What `--test` tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TestMode {
+    /// The connection: the token, the pages it administers, the scopes.
+    All,
+    /// Only the SCHEMA messages; no request.
+    Schema,
 }
 
 /// Output formats of `--about`.
@@ -190,6 +204,12 @@ pub enum Command {
         client_secret: Option<String>,
     },
     Auth(AuthOptions),
+    /// Singer `--test`.
+    SingerTest {
+        config: PathBuf,
+        catalog: Option<PathBuf>,
+        mode: TestMode,
+    },
     Plan(PlanOptions),
 }
 
@@ -281,6 +301,13 @@ impl Cli {
         let Some(config) = self.config else {
             return Err("nothing to do: use a subcommand (spec, check, discover, read) or the Singer flags (--config with --discover or --catalog); see --help".into());
         };
+        if let Some(mode) = self.test {
+            return Ok(Command::SingerTest {
+                config,
+                catalog: self.catalog.or(self.properties),
+                mode,
+            });
+        }
         if self.discover {
             return Ok(Command::Discover {
                 config,
@@ -398,6 +425,20 @@ mod tests {
             "0"
         ])
         .is_err());
+        for (args, want) in [
+            (&["--config", "c", "--test"][..], TestMode::All),
+            (&["--config", "c", "--test=all"][..], TestMode::All),
+            (
+                &["--config", "c", "--test=schema", "--catalog", "k"][..],
+                TestMode::Schema,
+            ),
+        ] {
+            match parse(args) {
+                Ok(Command::SingerTest { mode, .. }) => assert_eq!(mode, want, "{args:?}"),
+                other => panic!("{args:?}: {other:?}"),
+            }
+        }
+        assert!(parse(&["--config", "c", "--test=records"]).is_err());
         assert!(parse(&[]).is_err());
         assert!(parse(&["--config", "c"]).is_err());
     }

@@ -75,7 +75,9 @@ impl Granularity {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[schemars(title = "LinkedIn Pages Spec")]
 pub struct Config {
-    /// How to authenticate: an access token, or OAuth 2.0 with a refresh token.
+    /// How to authenticate: an access token, or OAuth 2.0 with a refresh token. Without
+    /// `auth_method`, an `access_token` alone means the token form, and `client_id`,
+    /// `client_secret` and `refresh_token` mean OAuth 2.0.
     #[schemars(title = "Authentication", extend("order" = 0))]
     pub credentials: Credentials,
 
@@ -440,6 +442,35 @@ pub fn secret_strings(v: &Value) -> Vec<String> {
     out
 }
 
+/// Fills in `credentials.auth_method` when it is missing but the fields say which form is
+/// meant: Meltano's `--custom` prompts and hand-written configs often set only the secrets.
+/// `access_token` alone means the token form; `client_id`, `client_secret` and
+/// `refresh_token` mean OAuth 2.0. Anything else is left for the parser to reject with
+/// its own message.
+fn infer_auth_method(value: &mut Value) {
+    let Some(creds) = value.get_mut("credentials").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if creds.contains_key("auth_method") {
+        return;
+    }
+    // Meltano may pass settings it has no value for as empty strings.
+    let has = |k: &str| {
+        creds
+            .get(k)
+            .is_some_and(|v| !v.is_null() && v.as_str() != Some(""))
+    };
+    let oauth = has("client_id") && has("client_secret") && has("refresh_token");
+    let method = if oauth {
+        "oauth2.0"
+    } else if has("access_token") {
+        "access_token"
+    } else {
+        return;
+    };
+    creds.insert("auth_method".into(), Value::String(method.into()));
+}
+
 /// Removes the given secrets (and every registered one) from `text`, in all the forms
 /// [`crate::scrub`] knows.
 pub fn scrub(text: &str, secrets: &[String]) -> String {
@@ -479,6 +510,7 @@ impl Config {
                 ));
             }
         }
+        infer_auth_method(value);
         let mut config: Config = serde_path_to_error::deserialize(&*value).map_err(|e| {
             let path = e.path().to_string();
             let inner = scrub(&e.inner().to_string(), &secrets);
@@ -670,6 +702,21 @@ mod tests {
                 "urn:li:organizationBrand:2414183"
             ]
         );
+    }
+
+    #[test]
+    fn infers_auth_method_from_the_fields_given() {
+        let c = load(json!({"credentials": {"access_token": "t"}})).unwrap();
+        assert!(matches!(c.credentials, Credentials::AccessToken { .. }));
+        let c = load(json!({"credentials": {"client_id": "a", "client_secret": "b", "refresh_token": "c", "access_token": ""}})).unwrap();
+        assert!(matches!(c.credentials, Credentials::OAuth2 { .. }));
+        // Only part of the OAuth form: not guessed, and the error names what is missing.
+        let e = load(json!({"credentials": {"client_id": "a", "refresh_token": "c"}})).unwrap_err();
+        assert!(e.to_string().contains("auth_method"), "{e}");
+        // An explicit method is never overridden.
+        let e = load(json!({"credentials": {"auth_method": "oauth2.0", "access_token": "t"}}))
+            .unwrap_err();
+        assert!(e.to_string().contains("client_id"), "{e}");
     }
 
     #[test]

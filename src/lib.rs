@@ -62,6 +62,7 @@ fn now() -> Result<DateTime<Utc>> {
 fn protocol_of(cmd: &Command) -> Protocol {
     match cmd {
         Command::Discover { protocol, .. } | Command::Read { protocol, .. } => *protocol,
+        Command::SingerTest { .. } => Protocol::Singer,
         _ => Protocol::Airbyte,
     }
 }

@@ -21,10 +21,15 @@ pub(crate) fn connection_specification() -> Value {
     v
 }
 
+/// Where the spec sends people for help: the README on the project's repository (the
+/// `repository` of Cargo.toml), on the default branch, which links every other guide.
+pub(crate) const DOCUMENTATION_URL: &str =
+    concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/README.md");
+
 /// The full SPEC payload.
 pub(crate) fn spec() -> Value {
     json!({
-        "documentationUrl": "https://learn.microsoft.com/en-us/linkedin/marketing/community-management/community-management-overview",
+        "documentationUrl": DOCUMENTATION_URL,
         "connectionSpecification": connection_specification(),
         "supported_destination_sync_modes": ["overwrite", "append", "append_dedup"],
         "advanced_auth": {
@@ -53,4 +58,17 @@ pub(crate) fn spec() -> Value {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_airbyte_metadata_points_at_the_same_docs() {
+        let metadata = include_str!("../docs/airbyte/metadata.yaml");
+        let line = format!("documentationUrl: {}", super::DOCUMENTATION_URL);
+        assert!(
+            metadata.contains(&line),
+            "docs/airbyte/metadata.yaml lacks {line}"
+        );
+    }
 }

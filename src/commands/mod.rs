@@ -9,6 +9,7 @@ mod check_token;
 mod discover;
 mod plan;
 mod read;
+mod singer_test;
 
 use std::io::Write;
 use std::path::Path;
@@ -51,6 +52,11 @@ pub(crate) async fn execute<W: Write + Send>(
             check_token::run(opts, writer).await
         }
         Command::Check { config } => check::run(&config, writer).await,
+        Command::SingerTest {
+            config,
+            catalog,
+            mode,
+        } => singer_test::run(&config, catalog.as_deref(), mode, writer).await,
         Command::Discover { config, protocol } => discover::run(&config, protocol, writer),
         Command::Plan(opts) => plan::run(&opts, writer, now).await,
         Command::Read {
@@ -63,12 +69,8 @@ pub(crate) async fn execute<W: Write + Send>(
 }
 
 fn read_file(path: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::config(
-            &path.display().to_string(),
-            format!("cannot read the file: {e}"),
-        )
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::config(&path.display().to_string(), unreadable(&e, uid())))?;
     // Windows editors save "UTF-8 with BOM"; JSON forbids it (RFC 8259 §8.1) but allows a
     // parser to ignore it, which is kinder than "not valid JSON" at column 1.
     match text.strip_prefix('\u{feff}') {
@@ -89,6 +91,44 @@ fn log_config_warnings<W: Write>(writer: &mut Writer<W>, config: &Config) -> Res
         writer.log("WARN", w)?;
     }
     Ok(())
+}
+
+/// The user id the connector's container image runs as (the Dockerfile's `USER`).
+const IMAGE_UID: u32 = 65532;
+
+#[cfg(unix)]
+fn uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    // The owner of /proc/self is the process's user; no libc call needed.
+    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+}
+
+#[cfg(not(unix))]
+fn uid() -> Option<u32> {
+    None
+}
+
+/// Why a file could not be read, and what to do. A mounted file the image's user may not
+/// read is the common container mistake (files written 0600 by the person's own user), so
+/// permission errors say which uid needs read access.
+fn unreadable(e: &std::io::Error, uid: Option<u32>) -> String {
+    if e.kind() != std::io::ErrorKind::PermissionDenied {
+        return format!("cannot read the file: {e}");
+    }
+    let fix = format!(
+        "make the file readable by uid {IMAGE_UID} (e.g. `chmod a+r FILE`, or `chown {IMAGE_UID} FILE` on the host), or run the container with `--user $(id -u)`"
+    );
+    match uid {
+        Some(IMAGE_UID) => format!(
+            "cannot read the file: permission denied. The connector's container image runs as uid {IMAGE_UID}, which may not read this file: {fix}."
+        ),
+        Some(u) => format!(
+            "cannot read the file: permission denied (this process runs as uid {u}). If you run the container image, note it runs as uid {IMAGE_UID}: {fix}."
+        ),
+        None => format!(
+            "cannot read the file: permission denied. The container image runs as uid {IMAGE_UID}: {fix}."
+        ),
+    }
 }
 
 fn load_config(path: &Path) -> Result<Config> {
@@ -130,5 +170,27 @@ pub(crate) fn client_settings(config: &Config) -> ClientSettings {
         // The request budget is a sync's (set by `read`); `check` may always diagnose.
         max_requests: None,
         secrets,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreadable_files_name_the_image_uid() {
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let m = unreadable(&denied, Some(IMAGE_UID));
+        assert!(
+            m.contains("container image runs as uid 65532, which may not read this file"),
+            "{m}"
+        );
+        let m = unreadable(&denied, Some(1000));
+        assert!(
+            m.contains("runs as uid 1000") && m.contains("it runs as uid 65532"),
+            "{m}"
+        );
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert!(!unreadable(&missing, Some(IMAGE_UID)).contains("65532"));
     }
 }

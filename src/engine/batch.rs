@@ -159,6 +159,17 @@ impl<'a> Emitter<'a> {
         let _ = self.tx.send(msg).await;
     }
 
+    /// How many records this unit expects to emit (Airbyte ESTIMATE), before them.
+    pub(super) async fn estimate(&self, rows: u64) {
+        let _ = self
+            .tx
+            .send(Msg::Estimate {
+                stream: self.stream,
+                rows,
+            })
+            .await;
+    }
+
     /// A line for the platform's log.
     pub(super) async fn log(&self, line: String) {
         let _ = self.tx.send(Msg::Log(line)).await;

@@ -27,6 +27,7 @@ mod cache;
 mod estimate;
 mod plan;
 mod posts;
+mod progress;
 mod replies;
 mod run;
 mod sink;
@@ -94,9 +95,10 @@ pub(crate) async fn read<W: Write + Send>(
     let (tx, rx) = mpsc::channel::<Msg>(64);
     // With max_concurrency 1 the read is sequential, so its output is byte-stable.
     let limit = config.max_concurrency.max(1) as usize;
+    let ticks = tx.clone();
     let producer = {
         let shared = &shared;
-        async move {
+        let units_done = async move {
             // Unfinished passes first: the next phase starts only when they are done.
             for phase in plan::phases(units) {
                 futures_util::stream::iter(phase)
@@ -118,18 +120,39 @@ pub(crate) async fn read<W: Write + Send>(
                     })
                     .await;
             }
+        };
+        // Ticks let the sink log progress while every unit waits on a slow request; they
+        // stop (and drop their sender) when the units are done.
+        let ticker = async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                every.tick().await;
+                if ticks.send(Msg::Tick).await.is_err() {
+                    break;
+                }
+            }
+        };
+        // A SIGTERM/SIGINT stops the units where they are (their requests and waits are
+        // dropped); the sink still writes what it holds, so every unit that finished
+        // before the signal gets its STATE, and then the read ends as interrupted.
+        async move {
+            tokio::select! {
+                () = units_done => {}
+                () = ticker => {}
+                _ = crate::signals::interrupted() => {}
+            }
         }
     };
-    // A SIGTERM/SIGINT stops the units where they are (their requests and waits are
-    // dropped); the sink still writes what it holds, so every unit that finished before the
-    // signal gets its STATE, and then the read ends as interrupted.
-    let producer = async move {
-        tokio::select! {
-            () = producer => {}
-            _ = crate::signals::interrupted() => {}
-        }
-    };
-    let mut sink = Sink::new(writer, selected, state, outstanding, &shared.cancel, now);
+    let requests = || client.requests();
+    let mut sink = Sink::new(
+        writer,
+        selected,
+        state,
+        outstanding,
+        &shared.cancel,
+        now,
+        &requests,
+    );
     drive(producer, rx, &mut sink).await;
     if let Err(e) = sink.finish() {
         sink.output_error.get_or_insert(e);
@@ -192,7 +215,7 @@ fn announce<W: Write>(
         "Starting read"
     );
     for s in selected {
-        let schema = (s.def.schema)();
+        let schema = s.schema();
         writer.schema(
             s.def.name,
             &schema,

@@ -99,6 +99,7 @@ async fn list_posts(
     let mut refs = Vec::new();
     let mut seen = HashSet::new();
     let mut pager = shared.pager(def);
+    let mut estimated = false;
     while let Some(page) = pager.next_page(|start| list.path(org, start)).await? {
         let mut reached_bookmark = false;
         for raw in &page {
@@ -129,6 +130,14 @@ async fn list_posts(
             }
         }
         if let Some(s) = sink.as_mut() {
+            // The list's size, before its first records (an upper bound when it stops at
+            // the bookmark).
+            if let Some(total) = pager
+                .total()
+                .filter(|_| !std::mem::replace(&mut estimated, true))
+            {
+                s.out.estimate(total).await;
+            }
             s.out.flush().await?;
         }
         if reached_bookmark && !full_list {

@@ -239,6 +239,7 @@ async fn time_bound(
         w.end - Duration::days(1)
     ))
     .await;
+    out.estimate(super::window::buckets(&w)).await;
     let coll: Collection = shared
         .get_from(f.resource_for(org), true, &f.windowed_path(org, &w))
         .await?;

@@ -7,7 +7,9 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
 
+use super::progress::{Progress, Snapshot};
 use super::window::next_midnight;
 use super::UnitResult;
 use crate::catalog::Selected;
@@ -45,6 +47,10 @@ pub(super) enum Msg {
         stream: usize,
         elements: Vec<String>,
     },
+    /// A unit expects this many records of its stream (added to the stream's ESTIMATE).
+    Estimate { stream: usize, rows: u64 },
+    /// Time passed (sent every few seconds, so progress is logged on a quiet read too).
+    Tick,
     /// A unit finished: its stream, organization (none for global streams) and outcome.
     Done {
         stream: usize,
@@ -81,6 +87,11 @@ pub(super) struct Sink<'a, W: Write> {
     completed: Vec<(usize, String)>,
     /// A failure to write stdout: the read stops.
     pub output_error: Option<Error>,
+    /// Each stream's estimate so far (the sum over its units).
+    estimates: Vec<u64>,
+    /// API requests sent so far (the client's counter).
+    requests: &'a (dyn Fn() -> u64 + Sync),
+    progress: Progress,
 }
 
 impl<'a, W: Write> Sink<'a, W> {
@@ -91,6 +102,7 @@ impl<'a, W: Write> Sink<'a, W> {
         outstanding: Vec<usize>,
         cancel: &'a AtomicBool,
         now: DateTime<Utc>,
+        requests: &'a (dyn Fn() -> u64 + Sync),
     ) -> Self {
         let n = selected.len();
         Sink {
@@ -111,7 +123,41 @@ impl<'a, W: Write> Sink<'a, W> {
             quota: None,
             completed: Vec::new(),
             output_error: None,
+            estimates: vec![0; n],
+            requests,
+            progress: Progress::new(),
         }
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            records: self.total_records,
+            requests: (self.requests)(),
+            streams_done: self.outstanding.iter().filter(|n| **n == 0).count(),
+            streams: self.selected.len(),
+        }
+    }
+
+    /// Logs progress when it is due (Airbyte LOG and stderr) and redraws the live line.
+    fn report_progress(&mut self) -> Result<()> {
+        let snap = self.snapshot();
+        self.progress.draw(&snap);
+        if let Some(line) = self.progress.due(&snap) {
+            tracing::info!(
+                records = snap.records,
+                requests = snap.requests,
+                streams_done = snap.streams_done,
+                "{line}"
+            );
+            self.writer.log("INFO", &line)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the live progress line (the read is over).
+    fn end_progress_line(&mut self) {
+        let snap = self.snapshot();
+        self.progress.finish(&snap);
     }
 
     /// Handles one message; after an output error it only drains, so producers finish.
@@ -137,12 +183,20 @@ impl<'a, W: Write> Sink<'a, W> {
                 counts,
             } => self.progress(stream, &org, posts, counts),
             Msg::Skipped { stream, elements } => self.skipped(stream, elements),
+            Msg::Estimate { stream, rows } => {
+                self.estimates[stream] += rows;
+                let name = self.selected[stream].def.name;
+                let now_ms = self.now.timestamp_millis();
+                self.writer.estimate(name, self.estimates[stream], now_ms)
+            }
+            Msg::Tick => Ok(()),
             Msg::Done {
                 stream,
                 org,
                 result,
             } => self.done(stream, org, result),
         };
+        let res = res.and_then(|_| self.report_progress());
         if let Err(e) = res {
             self.cancel.store(true, Ordering::SeqCst);
             self.output_error = Some(e);
@@ -165,10 +219,19 @@ impl<'a, W: Write> Sink<'a, W> {
         }
         // Records are newline-separated; memchr finds the boundaries at memory speed (a
         // byte loop here cost ~10% of a read).
+        let excluded = &self.selected[stream].excluded;
+        let mut projected = Vec::new();
         let mut start = 0;
         for end in memchr::memchr_iter(b'\n', data) {
             if end > start {
-                self.writer.record(name, &data[start..end])?;
+                let line = &data[start..end];
+                if excluded.is_empty() {
+                    self.writer.record(name, line)?;
+                } else {
+                    projected.clear();
+                    project(line, excluded, &mut projected)?;
+                    self.writer.record(name, &projected)?;
+                }
             }
             start = end + 1;
         }
@@ -213,7 +276,8 @@ impl<'a, W: Write> Sink<'a, W> {
         org: Option<String>,
         result: Result<UnitResult>,
     ) -> Result<()> {
-        let sel = self.selected[stream];
+        let selected = self.selected;
+        let sel = &selected[stream];
         self.outstanding[stream] -= 1;
         match result {
             Ok((cursor, counts)) => {
@@ -283,7 +347,7 @@ impl<'a, W: Write> Sink<'a, W> {
     /// Writes the checkpoint of `stream`: its Airbyte STATE (full-refresh streams: the
     /// CDK's no-cursor marker), or the whole Singer state.
     fn checkpoint(&mut self, stream: usize) -> Result<()> {
-        let sel = self.selected[stream];
+        let sel = &self.selected[stream];
         let state = &self.state;
         self.writer.state(
             sel.def.name,
@@ -314,6 +378,7 @@ impl<'a, W: Write> Sink<'a, W> {
     /// sync then always ends with a STATE carrying every bookmark, since targets may keep
     /// only the last one.
     pub(super) fn finish(&mut self) -> Result<()> {
+        self.end_progress_line();
         if self.output_error.is_some() {
             return Ok(());
         }
@@ -360,7 +425,7 @@ impl<'a, W: Write> Sink<'a, W> {
         touched
     }
 
-    fn failed(&mut self, sel: Selected, org: Option<&str>, e: Error) {
+    fn failed(&mut self, sel: &Selected, org: Option<&str>, e: Error) {
         tracing::error!(stream = sel.def.name, organization = org.unwrap_or("-"), error = %e, "Stream partition failed");
         let stop = matches!(
             e,
@@ -460,3 +525,75 @@ impl<'a, W: Write> Sink<'a, W> {
 /// The ANALYTICS event type of elements skipped because they do not decode; its value is
 /// `stream:count`. A static name, as the protocol asks of event types.
 pub(super) const SKIPPED_EVENT: &str = "source-linkedin-pages-undecodable-elements-skipped";
+
+/// The top-level fields of one serialised record, in their order, values untouched.
+struct Fields<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for Fields<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Fields<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a record object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
+                    out.push(entry);
+                }
+                Ok(Fields(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Writes `record` without the `excluded` top-level fields into `out`. Only the top level
+/// is parsed; kept values are copied byte for byte, in their order.
+fn project(record: &[u8], excluded: &[String], out: &mut Vec<u8>) -> Result<()> {
+    let fields: Fields = serde_json::from_slice(record)
+        .map_err(|e| Error::Internal(format!("a serialised record is not an object: {e}")))?;
+    out.push(b'{');
+    let mut first = true;
+    for (k, v) in fields.0.iter().filter(|(k, _)| !excluded.contains(k)) {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        serde_json::to_writer(&mut *out, k)
+            .map_err(|e| Error::Internal(format!("cannot write a field name: {e}")))?;
+        out.push(b':');
+        out.extend_from_slice(v.get().as_bytes());
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::project;
+
+    #[test]
+    fn projection_drops_only_the_excluded_fields_and_keeps_order() {
+        let mut out = Vec::new();
+        let rec = br#"{"z":1,"id":"a\"b","text":{"nested":[1,{"x":null}]},"a":null}"#;
+        project(rec, &["text".into(), "nope".into()], &mut out).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&out).unwrap(),
+            r#"{"z":1,"id":"a\"b","a":null}"#
+        );
+        out.clear();
+        project(
+            rec,
+            &["z".into(), "id".into(), "text".into(), "a".into()],
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, b"{}");
+        assert!(project(b"[1]", &["a".into()], &mut out).is_err());
+    }
+}

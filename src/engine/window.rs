@@ -31,6 +31,18 @@ fn bucket_after(d: NaiveDate, g: Granularity) -> NaiveDate {
 
 /// Whether the bucket starting at `d` ends within `window` (a month still in progress
 /// does not, and must not advance the bookmark).
+/// How many buckets (days or months) `window` covers: the rows a time-bound statistics
+/// request returns per organization, the stream's ESTIMATE.
+pub(super) fn buckets(window: &Window) -> u64 {
+    let mut n = 0;
+    let mut d = window.start;
+    while d < window.end {
+        n += 1;
+        d = bucket_after(d, window.granularity);
+    }
+    n
+}
+
 pub(super) fn complete(d: NaiveDate, window: &Window) -> bool {
     bucket_after(d, window.granularity) <= window.end
 }
@@ -89,6 +101,23 @@ mod tests {
         })
     }
     const FOLLOW: TimeBound = TimeBound { lag_days: 2 };
+
+    #[test]
+    fn buckets_count_days_or_months() {
+        let w = |s: &str, e: &str, granularity| Window {
+            start: d(s),
+            end: d(e),
+            granularity,
+        };
+        assert_eq!(
+            buckets(&w("2026-11-01", "2026-11-19", Granularity::DAY)),
+            18
+        );
+        assert_eq!(
+            buckets(&w("2026-01-01", "2026-11-19", Granularity::MONTH)),
+            11
+        );
+    }
 
     #[test]
     fn windows_are_clamped_and_aligned() {

@@ -235,6 +235,30 @@ impl Client {
         self.breaker.last_failure()
     }
 
+    /// One debug line per request sent (`RUST_LOG=source_linkedin_pages=debug`): method,
+    /// path and query (never a header, so never a token; scrubbed anyway), status (0: no
+    /// response), milliseconds and attempt.
+    fn log_request(
+        &self,
+        method: &str,
+        url: &str,
+        status: u16,
+        started: std::time::Instant,
+        attempt: u32,
+    ) {
+        if !tracing::enabled!(tracing::Level::DEBUG) {
+            return;
+        }
+        // The path after scheme and host: the base URL's host is the same for every line.
+        let path = url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').and_then(|i| rest.get(i..)))
+            .unwrap_or(url);
+        let path = self.scrubbed(path);
+        let ms = started.elapsed().as_millis() as u64;
+        tracing::debug!(method, path = %path, status, ms, attempt, "HTTP request");
+    }
+
     /// Removes every secret from a text that quotes a request or response: the ones
     /// registered by `Secret::new` (the current token included) and the settings' own.
     fn scrubbed(&self, text: &str) -> String {
@@ -348,9 +372,14 @@ impl Client {
     /// and 429 within the retry policy; the last answer (or error) is returned.
     async fn post_oauth(&self, url: &str, form: String) -> Result<(u16, Vec<u8>)> {
         let mut budget = self.policy.budget();
+        let mut attempt: u32 = 0;
         loop {
             self.requests.fetch_add(1, Ordering::Relaxed);
+            attempt += 1;
+            let started = std::time::Instant::now();
             let sent = post_form(&self.http, url, form.clone()).await;
+            let status = sent.as_ref().map_or(0, |(status, _)| *status);
+            self.log_request("POST", url, status, started, attempt);
             let retryable = match &sent {
                 Ok((status, _)) => *status >= 500 || *status == 429,
                 Err(_) => true,
@@ -406,9 +435,11 @@ impl Client {
                 }
                 self.reserve()?;
                 let (token, version) = self.tokens.current();
-                self.send_once(&url, finder, &token)
-                    .await
-                    .map(|r| (r, version))
+                let started = std::time::Instant::now();
+                let sent = self.send_once(&url, finder, &token).await;
+                let status = sent.as_ref().map_or(0, |(status, _, _)| *status);
+                self.log_request("GET", &url, status, started, attempt);
+                sent.map(|r| (r, version))
             };
             let token_version = sent.as_ref().map_or(0, |(_, v)| *v);
             // The breaker sees every attempt: any HTTP answer below 500 proves the API

@@ -38,6 +38,8 @@ pub(crate) struct Pager<'a> {
     links_seen: bool,
     guard: LoopGuard,
     done: bool,
+    /// `paging.total` of the first page, when the endpoint gives it.
+    total: Option<u64>,
 }
 
 impl<'a> Pager<'a> {
@@ -53,7 +55,13 @@ impl<'a> Pager<'a> {
             links_seen: false,
             guard: LoopGuard::default(),
             done: false,
+            total: None,
         }
+    }
+
+    /// The collection's size as its first page gave it (`paging.total`), if it did.
+    pub(crate) fn total(&self) -> Option<u64> {
+        self.total
     }
 
     /// Stops (with [`Error::Cancelled`]) before any request once `flag` is set.
@@ -86,6 +94,9 @@ impl<'a> Pager<'a> {
         self.guard.check(self.label, self.start, &page.elements)?;
         self.start += n;
         let paging = page.paging.unwrap_or_default();
+        if self.total.is_none() {
+            self.total = paging.total;
+        }
         self.done = is_last(self.start, &paging, self.links_seen);
         self.links_seen |= paging.has_next_link();
         Ok(Some(page.elements))

@@ -46,4 +46,13 @@ podman run --rm --network host -v "$WORK:/data:ro" "$IMAGE" \
 records=$(grep -c '"type":"RECORD"' "$WORK/read.out")
 echo "image: read $records records from the mock inside the container"
 [ "$records" -gt 1000 ] || { echo "too few records"; exit 1; }
+# A config only its owner may read (0600, as `auth --write-config` writes it): the image's
+# user cannot, and the error must say which uid needs access.
+mkdir -p "$WORK/private" && cp "$WORK/config.json" "$WORK/private/config.json"
+chmod 600 "$WORK/private/config.json" && chmod 755 "$WORK/private"
+podman run --rm --network host -v "$WORK/private:/data:ro" "$IMAGE" check --config /data/config.json \
+  > "$WORK/denied.out" 2> /dev/null || true
+grep -q 'permission denied.*runs as uid 65532' "$WORK/denied.out" \
+  || { echo "an unreadable config does not name uid 65532:"; cat "$WORK/denied.out"; exit 1; }
+echo "image: an unreadable (0600) config is reported with the image's uid 65532"
 echo "image: done in ${SECONDS}s"

@@ -7,8 +7,25 @@ use serde_json::{json, Value};
 
 use crate::harness::*;
 
+/// A validator that also rejects undeclared fields: the Airbyte catalog's schemas are open
+/// (Airbyte's rule), so every object with `properties` is closed here, as the Singer
+/// catalog's are, to check that every emitted field is declared.
 fn validator(schema: &Value) -> jsonschema::Validator {
-    jsonschema::draft7::new(schema).unwrap()
+    fn close(v: &mut Value) {
+        match v {
+            Value::Object(o) => {
+                if o.contains_key("properties") {
+                    o.entry("additionalProperties").or_insert(json!(false));
+                }
+                o.values_mut().for_each(close);
+            }
+            Value::Array(a) => a.iter_mut().for_each(close),
+            _ => {}
+        }
+    }
+    let mut schema = schema.clone();
+    close(&mut schema);
+    jsonschema::draft7::new(&schema).unwrap()
 }
 
 #[test]
@@ -360,4 +377,141 @@ fn showcase_pages_work_like_organizations() {
             "{stream}"
         );
     }
+}
+
+/// Field selection in both protocols: deselected fields are neither emitted nor (Singer)
+/// announced; the primary key and cursor are kept even when deselected.
+#[test]
+fn deselected_fields_are_not_emitted() {
+    let mock = start_mock(scenario());
+    let dir = tmp_dir();
+    let cfg = write_json(&dir, "config.json", &mock.config("mock-token"));
+    let full = catalog_all(true);
+    let mut posts = full["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stream"]["name"] == "posts")
+        .unwrap()
+        .clone();
+    let all_fields: Vec<String> = posts["stream"]["json_schema"]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    let kept = "commentary";
+    assert!(all_fields.iter().any(|f| f == kept), "{all_fields:?}");
+
+    // Airbyte: the configured json_schema lists only the selected fields; the cursor is
+    // left out of it and still emitted.
+    let props = posts["stream"]["json_schema"]["properties"].clone();
+    posts["stream"]["json_schema"]["properties"] = json!({"id": props["id"], kept: props[kept]});
+    let cat = write_json(&dir, "airbyte.json", &json!({"streams": [posts]}));
+    let out = read_ok(&cfg, &cat);
+    let recs = records(&lines(&out));
+    assert!(!recs["posts"].is_empty());
+    for r in &recs["posts"] {
+        let keys: BTreeSet<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            BTreeSet::from(["id", kept, "last_modified_at"]),
+            "{r}"
+        );
+    }
+
+    // Singer: `selected: false` on property breadcrumbs, the primary key among them.
+    let out = run(&["--config", cfg.to_str().unwrap(), "--discover"], &[]);
+    let mut catalog: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dropped = ["commentary", "id", "lifecycle_state"];
+    for s in catalog["streams"].as_array_mut().unwrap() {
+        let is_posts = s["tap_stream_id"] == "posts";
+        for m in s["metadata"].as_array_mut().unwrap() {
+            let crumb = m["breadcrumb"].clone();
+            if crumb.as_array().unwrap().is_empty() {
+                m["metadata"]["selected"] = json!(is_posts);
+            } else if dropped.iter().any(|d| crumb[1] == *d) {
+                m["metadata"]["selected"] = json!(false);
+            }
+        }
+    }
+    let cat = write_json(&dir, "singer.json", &catalog);
+    let out = run(
+        &[
+            "--config",
+            cfg.to_str().unwrap(),
+            "--catalog",
+            cat.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let msgs = lines(&out);
+    let schema = &of_type(&msgs, "SCHEMA")[0]["schema"];
+    let announced: BTreeSet<&str> = schema["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert!(announced.contains("id") && !announced.contains("commentary"));
+    assert!(!announced.contains("lifecycle_state"));
+    let rows: Vec<&Value> = of_type(&msgs, "RECORD");
+    assert!(!rows.is_empty());
+    for r in rows {
+        let data = r["record"].as_object().unwrap();
+        assert!(data.contains_key("id"), "the primary key is kept");
+        assert!(!data.contains_key("commentary") && !data.contains_key("lifecycle_state"));
+        for k in data.keys() {
+            assert!(
+                announced.contains(k.as_str()),
+                "{k} emitted but not in SCHEMA"
+            );
+        }
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("always emitted"), "{stderr}");
+}
+
+/// Singer `--test` as singer-sdk taps have it: a connection test with no output on stdout
+/// and exit 0/1; `--test=schema` writes SCHEMA messages only and makes no request.
+#[test]
+fn singer_test_flag() {
+    let mock = start_mock(scenario());
+    let dir = tmp_dir();
+    let good = write_json(&dir, "good.json", &mock.config("mock-token"));
+    let bad = write_json(&dir, "bad.json", &mock.config("not-a-token"));
+    for flag in ["--test", "--test=all"] {
+        let out = run(&["--config", good.to_str().unwrap(), flag], &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{flag}: {stderr}");
+        assert!(out.stdout.is_empty(), "{flag} emits nothing on stdout");
+        assert!(stderr.contains("Connection test passed"), "{stderr}");
+    }
+    let out = run(&["--config", bad.to_str().unwrap(), "--test"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Connection test failed"));
+
+    let before = mock.stats_total();
+    let out = run(&["--config", bad.to_str().unwrap(), "--test=schema"], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let msgs = lines(&out);
+    assert_eq!(
+        msgs.len(),
+        of_type(&msgs, "SCHEMA").len(),
+        "only SCHEMA messages"
+    );
+    let catalog = catalog_all(true);
+    assert_eq!(msgs.len(), catalog["streams"].as_array().unwrap().len());
+    assert_eq!(mock.stats_total(), before, "--test=schema makes no request");
 }

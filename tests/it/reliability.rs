@@ -281,3 +281,147 @@ fn kill_at_any_instant_loses_nothing() {
     }
     eprintln!("kill -9: {trials} trials over a {full_ms} ms read, {lost_total} records lost, {duplicates} duplicates re-read (of {} per run)", want.len());
 }
+
+/// `RUST_LOG=source_linkedin_pages=debug` (docs/troubleshooting.md) logs one line per
+/// request sent: method, path, status, milliseconds, attempt; never the token.
+#[test]
+fn debug_log_has_one_line_per_request_and_no_token() {
+    let mock = start_mock(Scenario {
+        orgs: 1,
+        posts_per_org: 10,
+        fault_rate: 0.3,
+        slow_ms: 1_500,
+        seed: 7,
+        ..scenario()
+    });
+    let dir = tmp_dir();
+    let token = "mock-token";
+    let mut cfg = mock.config(token);
+    cfg["max_retries"] = json!(10);
+    cfg["request_timeout_secs"] = json!(1);
+    let cfg = write_json(&dir, "config.json", &cfg);
+    let cat = write_json(&dir, "catalog.json", &catalog_all(false));
+    let before = mock.stats_total();
+    let out = run(
+        &[
+            "read",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--catalog",
+            cat.to_str().unwrap(),
+        ],
+        &[("RUST_LOG", "source_linkedin_pages=debug")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent = mock.stats_total() - before;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("HTTP request"))
+        .collect();
+    // A request that got no answer (status 0: a timeout or dropped connection) may or may
+    // not have reached the mock's counter; every answered one did.
+    let unanswered = lines.iter().filter(|l| l.contains(" status=0 ")).count() as u64;
+    let logged = lines.len() as u64;
+    assert!(
+        logged >= sent && logged <= sent + unanswered,
+        "{logged} lines ({unanswered} unanswered) for {sent} requests the mock saw"
+    );
+    for l in &lines {
+        assert!(
+            l.contains("DEBUG") && l.contains("method=\"GET\"") && l.contains("path=/rest/"),
+            "{l}"
+        );
+        assert!(
+            l.contains(" status=") && l.contains(" ms=") && l.contains(" attempt="),
+            "{l}"
+        );
+    }
+    assert!(
+        lines.iter().any(|l| !l.contains("attempt=1")),
+        "retries show their attempt"
+    );
+    assert!(!stderr.contains(token) && !String::from_utf8_lossy(&out.stdout).contains(token));
+}
+
+/// Progress on a long read: an ESTIMATE before the first record of the posts and daily
+/// statistics streams, and a progress LOG line (records, requests, streams done) at least
+/// every 10 s, also on stderr.
+#[test]
+fn long_reads_report_estimates_and_progress() {
+    let mock = start_mock(Scenario {
+        orgs: 1,
+        posts_per_org: 30,
+        latency_ms: 400,
+        ..scenario()
+    });
+    let dir = tmp_dir();
+    let mut cfg = mock.config("mock-token");
+    cfg["max_concurrency"] = json!(1);
+    let cfg = write_json(&dir, "config.json", &cfg);
+    let cat = write_json(&dir, "catalog.json", &catalog_all(false));
+    let started = std::time::Instant::now();
+    let out = run(
+        &[
+            "read",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--catalog",
+            cat.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let secs = started.elapsed().as_secs();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let msgs = lines(&out);
+    let first = |pred: &dyn Fn(&Value) -> bool| msgs.iter().position(pred);
+    for stream in [
+        "posts",
+        "follower_statistics_daily",
+        "share_statistics_daily",
+    ] {
+        let estimate = first(&|m| {
+            m["trace"]["type"] == "ESTIMATE" && m["trace"]["estimate"]["name"] == stream
+        })
+        .unwrap_or_else(|| panic!("no ESTIMATE for {stream}"));
+        let record = first(&|m| m["type"] == "RECORD" && m["record"]["stream"] == stream).unwrap();
+        assert!(
+            estimate < record,
+            "{stream}: ESTIMATE after its first record"
+        );
+        assert!(
+            msgs[estimate]["trace"]["estimate"]["row_estimate"]
+                .as_u64()
+                .unwrap()
+                > 0
+        );
+    }
+    let posts = &msgs[first(&|m| m["trace"]["estimate"]["name"] == "posts").unwrap()];
+    assert_eq!(
+        posts["trace"]["estimate"]["row_estimate"], 30,
+        "paging.total of the list"
+    );
+    let progress: Vec<&str> = msgs
+        .iter()
+        .filter_map(|m| m["log"]["message"].as_str())
+        .filter(|l| l.starts_with("Progress: "))
+        .collect();
+    assert!(secs >= 10, "the read took only {secs}s; make it longer");
+    assert!(
+        progress.len() as u64 >= secs / 10 - 1 && !progress.is_empty(),
+        "{} progress lines in {secs}s: {progress:?}",
+        progress.len()
+    );
+    assert!(progress[0].contains(" records, ") && progress[0].contains(" API requests, "));
+    assert!(progress[0].contains(" streams done"), "{}", progress[0]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Progress: "));
+    eprintln!("progress over {secs}s: {progress:#?}");
+}

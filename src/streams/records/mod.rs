@@ -7,7 +7,8 @@
 //! declared object column, `additional_fields`, with the same key mapping as typed fields
 //! (`likesSummary.selectedLikes` → `likes_summary.additional_fields.selected_likes`, `$URN` →
 //! `urn`). Because every emitted field is declared, the schemas close each typed object
-//! (`additionalProperties: false`), which strict targets rely on.
+//! (`additionalProperties: false`), which strict targets rely on; the Airbyte catalog opens
+//! them again, as Airbyte requires (`catalog::open_schema`).
 //!
 //! The records are split by family: organizations, statistics (followers, shares, pages),
 //! posts, social (comments, reactions, video) and lookups (standardized data, geo).
