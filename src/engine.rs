@@ -542,7 +542,12 @@ impl Records {
     }
 
     fn append(&mut self, other: Records) {
-        self.buf.extend_from_slice(&other.buf);
+        // Usually empty (flushed after every post): take the buffer instead of copying it.
+        if self.buf.is_empty() {
+            self.buf = other.buf;
+        } else {
+            self.buf.extend_from_slice(&other.buf);
+        }
         self.count += other.count;
     }
 }

@@ -442,8 +442,11 @@ async fn handle(
     });
     let (status, mut response) = match (result, scripted) {
         (_, Some((status, text))) => (status, plain(status, Body::from(text))),
-        (Ok(value), None) => {
-            let bytes = serde_json::to_vec(&value).unwrap_or_default();
+        (Ok(reply), None) => {
+            let bytes = match reply {
+                api::Reply::Json(value) => serde_json::to_vec(&value).unwrap_or_default(),
+                api::Reply::Raw(bytes) => bytes,
+            };
             let resp = match fault {
                 Some(Fault::Truncated) => plain(200, Body::from(bytes[..bytes.len() / 2].to_vec())),
                 Some(Fault::NotJson) => {
@@ -579,12 +582,12 @@ fn route(
     headers: &HeaderMap,
     body: &Bytes,
     v2: bool,
-) -> Result<Value, ApiError> {
+) -> Result<api::Reply, ApiError> {
     if let Some(op) = path.strip_prefix("/oauth/v2/") {
         if method != Method::POST {
             return Err(ApiError::new(405, "METHOD_NOT_ALLOWED", None, "Use POST"));
         }
-        return api::oauth(state, op, body);
+        return api::oauth(state, op, body).map(api::Reply::Json);
     }
     let Some(resource_path) = path.strip_prefix("/rest/") else {
         return Err(ApiError::not_found("Not Found"));

@@ -26,13 +26,13 @@ pub struct Writer<'a> {
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
-/// Whether any byte of `w` is `"`, `\` or below 0x20 (exact: no false negatives, and the
-/// caller re-checks flagged words byte by byte).
+/// Non-zero when any byte of `w` is `"`, `\` or below 0x20 (the zero-byte test is exact
+/// as a yes/no; a flagged string is escaped byte by byte anyway).
 #[inline]
-fn needs_escape(w: u64) -> bool {
+fn escape_mask(w: u64) -> u64 {
     let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
     let control = w.wrapping_sub(LO * 0x20) & !w & HI;
-    (control | zero(w ^ (LO * b'"' as u64)) | zero(w ^ (LO * b'\\' as u64))) != 0
+    control | zero(w ^ (LO * b'"' as u64)) | zero(w ^ (LO * b'\\' as u64))
 }
 
 /// The escape serde_json writes for each byte: 0 for none, `u` for `\\u00XX`.
@@ -53,51 +53,66 @@ static ESCAPE: [u8; 256] = {
     t
 };
 
-/// Writes `s` as a JSON string, quotes included. Eight bytes are checked at once; a short
-/// tail is padded with spaces (which need no escape), so a short key costs one check.
+/// Writes `s` as a JSON string, quotes included. Most strings need no escape: they are
+/// checked eight bytes a word with no early exit (so the compiler can vectorise the loop)
+/// and copied whole; only a string that has something to escape takes the byte loop.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    if has_escape(bytes) {
+        write_escaped(out, bytes);
+    } else {
+        out.extend_from_slice(bytes);
+    }
+    out.push(b'"');
+}
+
+/// Whether any byte of `bytes` needs an escape.
+#[inline]
+fn has_escape(bytes: &[u8]) -> bool {
+    let word = |c: &[u8]| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        u64::from_le_bytes(w)
+    };
+    if bytes.len() < 8 {
+        return bytes.iter().any(|&b| ESCAPE[b as usize] != 0);
+    }
+    let mut mask = 0;
+    for c in bytes.chunks_exact(8) {
+        mask |= escape_mask(word(c));
+    }
+    // The last eight bytes (overlapping the last full word) cover the remainder.
+    (mask | escape_mask(word(&bytes[bytes.len() - 8..]))) != 0
+}
+
+/// The byte loop, as serde_json writes escapes.
+#[cold]
+fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut clean = 0; // start of the run not yet copied
-    let mut i = 0;
-    while i < bytes.len() {
-        let n = (bytes.len() - i).min(8);
-        let mut word = [b' '; 8];
-        if n == 8 {
-            word.copy_from_slice(&bytes[i..i + 8]);
+    for (i, &b) in bytes.iter().enumerate() {
+        let e = ESCAPE[b as usize];
+        if e == 0 {
+            continue;
+        }
+        out.extend_from_slice(&bytes[clean..i]);
+        if e == b'u' {
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(b >> 4) as usize],
+                HEX[(b & 0xf) as usize],
+            ]);
         } else {
-            for (w, b) in word.iter_mut().zip(&bytes[i..]) {
-                *w = *b;
-            }
+            out.extend_from_slice(&[b'\\', e]);
         }
-        if needs_escape(u64::from_le_bytes(word)) {
-            for (j, &b) in bytes.iter().enumerate().skip(i).take(n) {
-                let e = ESCAPE[b as usize];
-                if e == 0 {
-                    continue;
-                }
-                out.extend_from_slice(&bytes[clean..j]);
-                if e == b'u' {
-                    out.extend_from_slice(&[
-                        b'\\',
-                        b'u',
-                        b'0',
-                        b'0',
-                        HEX[(b >> 4) as usize],
-                        HEX[(b & 0xf) as usize],
-                    ]);
-                } else {
-                    out.extend_from_slice(&[b'\\', e]);
-                }
-                clean = j + 1;
-            }
-        }
-        i += n;
+        clean = i + 1;
     }
     out.extend_from_slice(&bytes[clean..]);
-    out.push(b'"');
 }
 
 fn write_f64(out: &mut Vec<u8>, v: f64) -> Result<()> {
