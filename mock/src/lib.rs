@@ -152,6 +152,10 @@ struct Mutable {
     rng: u64,
     stats: BTreeMap<String, BTreeMap<u16, u64>>,
     total: u64,
+    /// API requests being answered now, and the most at once since the last reset: the
+    /// concurrency a client actually achieved (`make bench` reports it).
+    in_flight: u64,
+    max_in_flight: u64,
     /// Entities (post URNs) the member may not read: `forbid-entity` faults.
     forbidden: Vec<String>,
 }
@@ -409,6 +413,7 @@ async fn handle(
         return control(&state, &method, ctl, &body);
     }
     let endpoint = endpoint_name(&path);
+    let _in_flight = InFlight::enter(&state);
     if state.scenario.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(state.scenario.latency_ms)).await;
     }
@@ -499,6 +504,26 @@ async fn handle(
         h.insert("x-li-uuid", v);
     }
     response
+}
+
+/// Counts one API request as in flight from its arrival (before the latency) until its
+/// answer is built, also when the client drops the connection meanwhile.
+struct InFlight<'a>(&'a AppState);
+
+impl<'a> InFlight<'a> {
+    fn enter(state: &'a AppState) -> InFlight<'a> {
+        let mut m = state.lock();
+        m.in_flight += 1;
+        m.max_in_flight = m.max_in_flight.max(m.in_flight);
+        InFlight(state)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut m = self.0.lock();
+        m.in_flight = m.in_flight.saturating_sub(1);
+    }
 }
 
 fn plain(status: u16, body: Body) -> Response {
@@ -760,12 +785,13 @@ fn control(state: &AppState, method: &Method, op: &str, body: &[u8]) -> Response
         }
         ("GET", "stats") => {
             let m = state.lock();
-            json!({"total": m.total, "endpoints": m.stats})
+            json!({"total": m.total, "endpoints": m.stats, "max_in_flight": m.max_in_flight})
         }
         ("DELETE", "stats") => {
             let mut m = state.lock();
             m.stats.clear();
             m.total = 0;
+            m.max_in_flight = m.in_flight;
             json!({"total": 0})
         }
         ("POST", "clock") => {
