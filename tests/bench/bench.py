@@ -326,8 +326,11 @@ def targets(results, side, spec_rust, ipr):
                      f"{avg_record_bytes(big):,.0f} bytes of RECORD line.")
     for r in results:
         if r["latency_ms"] == 100 and r.get("max_in_flight") is not None:
-            row(f"requests in flight at 100 ms latency reach `max_concurrency` ({r['run']})",
-                f"{r['max_in_flight']} of {r['max_concurrency']}", r["max_in_flight"] >= r["max_concurrency"])
+            # The peak shows the limit is reached; the mean (requests × latency ÷ wall time, a
+            # lower bound as it ignores the time spent answering) shows whether it is kept.
+            mean = r["requests"] * r["latency_ms"] / 1000 / r["wall_s"]
+            row(f"requests in flight at 100 ms latency stay near `max_concurrency` (mean ≥ 0.8×; {r['run']})",
+                f"peak {r['max_in_flight']} of {r['max_concurrency']}, mean {mean:.1f}", mean >= 0.8 * r["max_concurrency"])
     if ipr:
         notes.append(f"Instructions (callgrind, the connector's whole run on {ipr['records']:,} comments): "
                      f"{ipr['instructions'] / ipr['records']:,.0f} per record.")
