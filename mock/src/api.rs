@@ -22,6 +22,14 @@ pub(crate) struct Ctx<'a> {
 
 type R = Result<Value, ApiError>;
 
+/// A successful answer: a JSON value, or a body already serialised (the comments pages,
+/// built straight from typed structs so the mock keeps up with a million-comment
+/// benchmark: a `Value` per element cost the mock as much CPU as the connector spent).
+pub(crate) enum Reply {
+    Json(Value),
+    Raw(Vec<u8>),
+}
+
 impl Ctx<'_> {
     fn denied(&self, resource: &str, method: &str) -> ApiError {
         ApiError::forbidden(&format!(
@@ -170,6 +178,11 @@ fn collection(
         .skip(range.start)
         .take(range.len())
         .collect();
+    json!({"paging": paging_json(total, start, count, with_total, href), "elements": page})
+}
+
+/// The `paging` object of a collection of `total` elements.
+fn paging_json(total: usize, start: usize, count: usize, with_total: bool, href: &str) -> Value {
     let mut links = Vec::new();
     if start + count < total {
         links.push(json!({"type": "application/json", "rel": "next",
@@ -179,15 +192,18 @@ fn collection(
     if with_total {
         paging["total"] = json!(total);
     }
-    json!({"paging": paging, "elements": page})
+    paging
 }
 
 fn stats_envelope(elements: Vec<Value>) -> Value {
     json!({"paging": {"start": 0, "count": 10, "links": []}, "elements": elements})
 }
 
-pub(crate) fn rest(ctx: &Ctx, path: &str, q: &Query) -> R {
+pub(crate) fn rest(ctx: &Ctx, path: &str, q: &Query) -> Result<Reply, ApiError> {
     let segs: Vec<&str> = path.split('/').collect();
+    if let ["socialActions", key, "comments"] = segs.as_slice() {
+        return comments(ctx, key, q).map(Reply::Raw);
+    }
     match segs.as_slice() {
         ["organizationAcls"] => organization_acls(ctx, q),
         ["organizations"] => organizations_batch(ctx, q),
@@ -198,7 +214,6 @@ pub(crate) fn rest(ctx: &Ctx, path: &str, q: &Query) -> R {
         ["organizationPageStatistics"] => page_statistics(ctx, q, false),
         ["brandPageStatistics"] => page_statistics(ctx, q, true),
         ["posts"] => posts(ctx, q),
-        ["socialActions", key, "comments"] => comments(ctx, key, q),
         ["reactions", key] => reactions(ctx, key, q),
         ["socialMetadata"] => social_metadata(ctx, q),
         ["videoAnalytics"] => video_analytics(ctx, q),
@@ -210,6 +225,7 @@ pub(crate) fn rest(ctx: &Ctx, path: &str, q: &Query) -> R {
             "No resource found for /rest/{path}"
         ))),
     }
+    .map(Reply::Json)
 }
 
 fn organization_acls(ctx: &Ctx, q: &Query) -> R {
@@ -738,46 +754,118 @@ fn owned_post(ctx: &Ctx, urn: &str, resource: &str, method: &str) -> Result<Post
     Ok(post)
 }
 
-fn comments(ctx: &Ctx, key: &str, q: &Query) -> R {
+/// One comment as the mock serves it; fields in the order `json!` (sorted keys) wrote them.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CommentJson<'a> {
+    actor: &'a str,
+    agent: &'a str,
+    comment_urn: String,
+    comments_summary: CommentsSummaryJson,
+    content: [(); 0],
+    created: StampJson<'a>,
+    id: String,
+    last_modified: StampJson<'a>,
+    likes_summary: LikesSummaryJson,
+    message: MessageJson,
+    object: &'a str,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CommentsSummaryJson {
+    aggregated_total_comments: u64,
+    selected_comments: [(); 0],
+    total_first_level_comments: u64,
+}
+
+#[derive(serde::Serialize)]
+struct StampJson<'a> {
+    actor: &'a str,
+    time: i64,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LikesSummaryJson {
+    liked_by_current_user: bool,
+    selected_likes: [(); 0],
+    total_likes: u64,
+}
+
+#[derive(serde::Serialize)]
+struct MessageJson {
+    attributes: [(); 0],
+    text: String,
+}
+
+fn comments(ctx: &Ctx, key: &str, q: &Query) -> Result<Vec<u8>, ApiError> {
     let urn = ctx.path_key(key)?;
     let (start, count) = ctx.paging(q, 100)?;
     ctx.require_scope("socialActions", "GET_ALL")?;
     if urn.starts_with("urn:li:comment:") {
-        return replies(ctx, key, &urn, start, count);
+        let page = replies(ctx, key, &urn, start, count)?;
+        return serde_json::to_vec(&page)
+            .map_err(|e| ApiError::new(500, "INTERNAL_SERVER_ERROR", None, &e.to_string()));
     }
     let post = owned_post(ctx, &urn, "socialActions", "GET_ALL")?;
     let activity = format!("urn:li:activity:{}", post.num);
-    let elements: Vec<Value> = ctx
-        .ds
-        .comments(&post, ctx.now)
-        .into_iter()
-        .map(|(id, created, modified, h)| {
-            let actor = format!("urn:li:person:m{}", h % 100_000);
-            let replies = ctx
-                .ds
-                .replies((id, created, modified, h), ctx.now)
-                .len();
-            json!({
-                "actor": actor, "agent": actor,
-                "commentUrn": format!("urn:li:comment:({activity},{id})"),
-                "id": id.to_string(), "object": activity,
-                "message": {"text": format!("Comment {} on post {}", id % 1000, post.k), "attributes": []},
-                "content": [],
-                "created": {"actor": actor, "time": created},
-                "lastModified": {"actor": actor, "time": modified},
-                "likesSummary": {"totalLikes": h % 7, "likedByCurrentUser": false, "selectedLikes": []},
-                "commentsSummary": {"aggregatedTotalComments": replies, "totalFirstLevelComments": replies, "selectedComments": []},
-            })
-        })
-        .collect();
-    Ok(collection(
-        elements,
+    let all = ctx.ds.comments(&post, ctx.now);
+    let total = all.len();
+    let range = page_range(total, start, count, ctx.short_pages);
+    let mut body = Vec::with_capacity(64 + range.len() * 640);
+    body.extend_from_slice(b"{\"elements\":[");
+    for (i, &(id, created, modified, h)) in all[range.clone()].iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        let actor = format!("urn:li:person:m{}", h % 100_000);
+        let replies = ctx.ds.replies((id, created, modified, h), ctx.now).len();
+        let element = CommentJson {
+            actor: &actor,
+            agent: &actor,
+            comment_urn: format!("urn:li:comment:({activity},{id})"),
+            comments_summary: CommentsSummaryJson {
+                aggregated_total_comments: replies as u64,
+                selected_comments: [],
+                total_first_level_comments: replies as u64,
+            },
+            content: [],
+            created: StampJson {
+                actor: &actor,
+                time: created,
+            },
+            id: id.to_string(),
+            last_modified: StampJson {
+                actor: &actor,
+                time: modified,
+            },
+            likes_summary: LikesSummaryJson {
+                liked_by_current_user: false,
+                selected_likes: [],
+                total_likes: h % 7,
+            },
+            message: MessageJson {
+                attributes: [],
+                text: format!("Comment {} on post {}", id % 1000, post.k),
+            },
+            object: &activity,
+        };
+        serde_json::to_writer(&mut body, &element)
+            .map_err(|e| ApiError::new(500, "INTERNAL_SERVER_ERROR", None, &e.to_string()))?;
+    }
+    body.extend_from_slice(b"],\"paging\":");
+    let paging = paging_json(
+        total,
         start,
         count,
-        ctx.short_pages,
         true,
         &format!("/rest/socialActions/{key}/comments?"),
-    ))
+    );
+    serde_json::to_writer(&mut body, &paging)
+        .map_err(|e| ApiError::new(500, "INTERNAL_SERVER_ERROR", None, &e.to_string()))?;
+    body.push(b'}');
+    Ok(body)
 }
 
 /// "Get Comments on Comments": `socialActions/{comment URN}/comments`, the replies to one

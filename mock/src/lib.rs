@@ -158,6 +158,10 @@ struct Mutable {
     rng: u64,
     stats: BTreeMap<String, BTreeMap<u16, u64>>,
     total: u64,
+    /// API requests being answered now, and the most at once since the last reset: the
+    /// concurrency a client actually achieved (`make bench` reports it).
+    in_flight: u64,
+    max_in_flight: u64,
     /// Entities (post URNs) the member may not read: `forbid-entity` faults.
     forbidden: Vec<String>,
     /// Authorization codes issued by the consent page and not yet exchanged.
@@ -422,6 +426,7 @@ async fn handle(
         return authorize::authorization(&state, &method, uri.query(), &body);
     }
     let endpoint = endpoint_name(&path);
+    let _in_flight = InFlight::enter(&state);
     if state.scenario.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(state.scenario.latency_ms)).await;
     }
@@ -455,8 +460,11 @@ async fn handle(
     });
     let (status, mut response) = match (result, scripted) {
         (_, Some((status, text))) => (status, plain(status, Body::from(text))),
-        (Ok(value), None) => {
-            let bytes = serde_json::to_vec(&value).unwrap_or_default();
+        (Ok(reply), None) => {
+            let bytes = match reply {
+                api::Reply::Json(value) => serde_json::to_vec(&value).unwrap_or_default(),
+                api::Reply::Raw(bytes) => bytes,
+            };
             let resp = match fault {
                 Some(Fault::Truncated) => plain(200, Body::from(bytes[..bytes.len() / 2].to_vec())),
                 Some(Fault::NotJson) => {
@@ -516,6 +524,26 @@ async fn handle(
         }
     }
     response
+}
+
+/// Counts one API request as in flight from its arrival (before the latency) until its
+/// answer is built, also when the client drops the connection meanwhile.
+struct InFlight<'a>(&'a AppState);
+
+impl<'a> InFlight<'a> {
+    fn enter(state: &'a AppState) -> InFlight<'a> {
+        let mut m = state.lock();
+        m.in_flight += 1;
+        m.max_in_flight = m.max_in_flight.max(m.in_flight);
+        InFlight(state)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut m = self.0.lock();
+        m.in_flight = m.in_flight.saturating_sub(1);
+    }
 }
 
 fn plain(status: u16, body: Body) -> Response {
@@ -599,12 +627,12 @@ fn route(
     headers: &HeaderMap,
     body: &Bytes,
     v2: bool,
-) -> Result<Value, ApiError> {
+) -> Result<api::Reply, ApiError> {
     if let Some(op) = path.strip_prefix("/oauth/v2/") {
         if method != Method::POST {
             return Err(ApiError::new(405, "METHOD_NOT_ALLOWED", None, "Use POST"));
         }
-        return api::oauth(state, op, body);
+        return api::oauth(state, op, body).map(api::Reply::Json);
     }
     let Some(resource_path) = path.strip_prefix("/rest/") else {
         return Err(ApiError::not_found("Not Found"));
@@ -777,12 +805,13 @@ fn control(state: &AppState, method: &Method, op: &str, body: &[u8]) -> Response
         }
         ("GET", "stats") => {
             let m = state.lock();
-            json!({"total": m.total, "endpoints": m.stats})
+            json!({"total": m.total, "endpoints": m.stats, "max_in_flight": m.max_in_flight})
         }
         ("DELETE", "stats") => {
             let mut m = state.lock();
             m.stats.clear();
             m.total = 0;
+            m.max_in_flight = m.in_flight;
             json!({"total": 0})
         }
         ("POST", "clock") => {

@@ -1288,3 +1288,29 @@ async fn showcase_pages_read_brand_page_statistics() {
         .await;
     assert_eq!(r.status, 400);
 }
+
+#[tokio::test]
+async fn stats_report_the_most_requests_answered_at_once() {
+    let api = start(Scenario {
+        latency_ms: 200,
+        ..scenario()
+    })
+    .await;
+    let path = "networkSizes/urn%3Ali%3Aorganization%3A2414183?edgeType=COMPANY_FOLLOWED_BY_MEMBER";
+    // Three at once, then one alone: the peak is three, not four.
+    let (a, b, c) = tokio::join!(api.get(path, &[]), api.get(path, &[]), api.get(path, &[]));
+    assert_eq!((a.status, b.status, c.status), (200, 200, 200));
+    assert_eq!(api.get(path, &[]).await.status, 200);
+    let stats = api
+        .control(reqwest::Method::GET, "stats", Value::Null)
+        .await;
+    assert_eq!(stats["total"], 4);
+    assert_eq!(stats["max_in_flight"], 3);
+    api.control(reqwest::Method::DELETE, "stats", Value::Null)
+        .await;
+    api.get(path, &[]).await;
+    let stats = api
+        .control(reqwest::Method::GET, "stats", Value::Null)
+        .await;
+    assert_eq!(stats["max_in_flight"], 1);
+}

@@ -92,7 +92,9 @@ pub(crate) async fn read<W: Write + Send>(
             .map(|d| d.name)
             .collect(),
     };
-    let (tx, rx) = mpsc::channel::<Msg>(64);
+    // A small channel: producers wait for the writer rather than queue pages, so peak
+    // memory stays flat however many records a read emits (64 pages doubled it at 1M).
+    let (tx, rx) = mpsc::channel::<Msg>(8);
     // With max_concurrency 1 the read is sequential, so its output is byte-stable.
     let limit = config.max_concurrency.max(1) as usize;
     let ticks = tx.clone();

@@ -34,6 +34,8 @@ pub(crate) struct Writer<W: Write> {
     /// Epoch ms stamped on records (fixed per run, so golden files are stable).
     emitted_at: i64,
     time_extracted: String,
+    /// The last stream's RECORD envelope: (stream, text before the data, text after it).
+    envelope: (String, Vec<u8>, Vec<u8>),
 }
 
 impl<W: Write> Writer<W> {
@@ -44,6 +46,7 @@ impl<W: Write> Writer<W> {
             protocol,
             emitted_at: now.timestamp_millis(),
             time_extracted: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            envelope: Default::default(),
         }
     }
 
@@ -117,23 +120,28 @@ impl<W: Write> Writer<W> {
     }
 
     /// One RECORD whose data is already-serialised JSON (written as is, never re-parsed).
+    /// The envelope around it is built once per stream and reused: formatting it per record
+    /// (`write!`) cost ~3 % of a record's instructions in the comments benchmark.
     pub(crate) fn record(&mut self, stream: &str, data: &[u8]) -> Result<()> {
-        let out = &mut self.out;
-        let res = match self.protocol {
-            Protocol::Airbyte => write!(
-                out,
-                "{{\"type\":\"RECORD\",\"record\":{{\"stream\":\"{stream}\",\"data\":"
-            )
-            .and_then(|_| out.write_all(data))
-            .and_then(|_| writeln!(out, ",\"emitted_at\":{}}}}}", self.emitted_at)),
-            Protocol::Singer => write!(
-                out,
-                "{{\"type\":\"RECORD\",\"stream\":\"{stream}\",\"record\":"
-            )
-            .and_then(|_| out.write_all(data))
-            .and_then(|_| writeln!(out, ",\"time_extracted\":\"{}\"}}", self.time_extracted)),
-        };
-        res.map_err(Error::from_output)
+        if self.envelope.0 != stream {
+            let (head, tail) = match self.protocol {
+                Protocol::Airbyte => (
+                    format!("{{\"type\":\"RECORD\",\"record\":{{\"stream\":\"{stream}\",\"data\":"),
+                    format!(",\"emitted_at\":{}}}}}\n", self.emitted_at),
+                ),
+                Protocol::Singer => (
+                    format!("{{\"type\":\"RECORD\",\"stream\":\"{stream}\",\"record\":"),
+                    format!(",\"time_extracted\":\"{}\"}}\n", self.time_extracted),
+                ),
+            };
+            self.envelope = (stream.to_string(), head.into_bytes(), tail.into_bytes());
+        }
+        let (_, head, tail) = &self.envelope;
+        self.out
+            .write_all(head)
+            .and_then(|_| self.out.write_all(data))
+            .and_then(|_| self.out.write_all(tail))
+            .map_err(Error::from_output)
     }
 
     /// A checkpoint: Airbyte per-stream STATE for `stream`, or the whole Singer state.

@@ -350,3 +350,67 @@ fn content_types() {
     assert_eq!(content_type(Some(&obj(json!({"article": {}})))), "article");
     assert_eq!(content_type(None), "text");
 }
+
+proptest::proptest! {
+    /// The fast timestamp text is chrono's, for any millisecond (years 0000..=9999 take the
+    /// fast path, the rest chrono's).
+    #[test]
+    fn timestamps_write_as_chrono_does(ms in -70_000_000_000_000i64..260_000_000_000_000i64) {
+        let t = Timestamp(ms);
+        proptest::prop_assert_eq!(t.to_rfc3339(), t.chrono_rfc3339());
+        proptest::prop_assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            format!("\"{}\"", t.chrono_rfc3339())
+        );
+    }
+}
+
+#[test]
+fn timestamp_edges_write_as_chrono_does() {
+    for ms in [
+        0,
+        -1,
+        1,
+        86_399_999,
+        -62_167_219_200_000, // 0000-01-01
+        -62_167_219_200_001,
+        253_402_300_799_999, // 9999-12-31T23:59:59.999
+        253_402_300_800_000,
+        951_782_400_000, // 2000-02-29
+        i64::MAX,
+        i64::MIN,
+    ] {
+        assert_eq!(
+            Timestamp(ms).to_rfc3339(),
+            Timestamp(ms).chrono_rfc3339(),
+            "{ms}"
+        );
+    }
+}
+
+#[test]
+fn timestamps_read_as_before() {
+    let read = |s: &str| serde_json::from_str::<Timestamp>(s).map_err(|e| e.to_string());
+    assert_eq!(read("1789757068494"), Ok(Timestamp(1_789_757_068_494)));
+    assert_eq!(read("-5"), Ok(Timestamp(-5)));
+    assert_eq!(
+        read("\"2026-03-30T09:34:30.664Z\""),
+        Ok(Timestamp(1_774_863_270_664))
+    );
+    assert!(read("1.5").unwrap_err().contains("timestamp out of range"));
+    assert!(read("18446744073709551615")
+        .unwrap_err()
+        .contains("timestamp out of range"));
+    assert!(read("\"soon\"")
+        .unwrap_err()
+        .contains("'soon' is not a timestamp"));
+    assert!(read("true")
+        .unwrap_err()
+        .contains("expected epoch milliseconds, got true"));
+    assert!(read("[1,{\"a\":2}]")
+        .unwrap_err()
+        .contains("expected epoch milliseconds, got [1,{\"a\":2}]"));
+    assert!(read("{\"t\":1}")
+        .unwrap_err()
+        .contains("expected epoch milliseconds, got {\"t\":1}"));
+}
