@@ -13,6 +13,8 @@ use tokio::sync::Semaphore;
 
 use super::auth::TokenStore;
 use super::breaker::Breaker;
+use super::http::{api_message, error_chain, http_client, post_form, read_capped};
+pub(crate) use super::http::{excerpt, introspect, MAX_BODY_BYTES};
 use super::restli::encode;
 use super::retry::{classify, Action, ApiErrorBody, Outcome, RetryPolicy, Transport};
 use crate::error::{Error, FailureType, Result};
@@ -82,90 +84,16 @@ pub(crate) struct Client {
     breaker: Breaker,
 }
 
-/// The most a response body may hold. LinkedIn's largest page (100 posts or comments with
-/// long texts) is a few megabytes; a body beyond this is a proxy or server gone wrong, and
-/// reading on would only grow memory.
-pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+/// One attempt's answer: status, headers and body, or the transport failure.
+type Sent = std::result::Result<(u16, HeaderMap, Vec<u8>), (Transport, String)>;
 
-/// What LinkedIn's token introspection says (timestamps in seconds).
-#[derive(Debug, Clone, Default, Deserialize)]
-pub(crate) struct Introspection {
-    pub active: Option<bool>,
-    pub status: Option<String>,
-    pub expires_at: Option<i64>,
-    pub scope: Option<String>,
-}
-
-/// `POST {oauth_base}/introspectToken`: whether a token is active, its expiry and scopes.
-/// Needs the app's client credentials.
-pub(crate) async fn introspect(
-    oauth_base: &str,
-    client_id: &Secret,
-    client_secret: &Secret,
-    token: &Secret,
-    timeout: Duration,
-) -> Result<Introspection> {
-    let http = http_client(timeout)?;
-    let form = format!(
-        "client_id={}&client_secret={}&token={}",
-        encode(client_id.expose()),
-        encode(client_secret.expose()),
-        encode(token.expose())
-    );
-    let url = format!("{}/introspectToken", oauth_base.trim_end_matches('/'));
-    let (status, body) = post_form(&http, &url, form).await?;
-    if status != 200 {
-        return Err(Error::Api {
-            status,
-            endpoint: "oauth/v2/introspectToken".into(),
-            code: None,
-            message: format!(
-                "token introspection failed ({status}): check the client ID and client secret"
-            ),
-            failure: FailureType::Config,
-        });
-    }
-    serde_json::from_slice(&body).map_err(|e| Error::Decode {
-        stream: "introspectToken".into(),
-        detail: e.to_string(),
-    })
-}
-
-/// POSTs a form to one of LinkedIn's OAuth endpoints; returns the status and body. The
-/// error names the URL only (reqwest's message without it; the form holds the secrets).
-async fn post_form(http: &reqwest::Client, url: &str, form: String) -> Result<(u16, Vec<u8>)> {
-    let resp = http
-        .post(url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .map_err(|e| {
-            Error::Transient(crate::scrub::scrub(&format!(
-                "cannot reach LinkedIn's OAuth endpoint {url}: {}",
-                e.without_url()
-            )))
-        })?;
-    let status = resp.status().as_u16();
-    let body = read_capped(resp, MAX_BODY_BYTES).await.unwrap_or_default();
-    Ok((status, body))
-}
-
-/// Builds the reqwest client shared by the API and OAuth calls.
-///
-/// `timeout` bounds the silence: waiting for the response headers, or between two reads of
-/// the body (a tarpit that accepts and never answers fails after it). The whole exchange
-/// may take six times that, so a large page on a slow line still arrives while a server
-/// that drips bytes forever does not hold a request.
-fn http_client(timeout: Duration) -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .read_timeout(timeout)
-        .timeout(timeout.saturating_mul(6))
-        .connect_timeout(timeout.min(Duration::from_secs(10)))
-        .pool_idle_timeout(Duration::from_secs(60))
-        .user_agent(concat!("source-linkedin-pages/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))
+/// How far a request got before its retries ran out (for the message).
+#[derive(Clone, Copy)]
+struct Tried<'a> {
+    endpoint: &'a str,
+    attempt: u32,
+    slept_secs: u64,
+    reason: &'a str,
 }
 
 impl Client {
@@ -419,64 +347,11 @@ impl Client {
         let mut renewed = false;
         loop {
             attempt += 1;
-            if let Some(why) = self.breaker.open_reason() {
-                return Err(Error::ApiUnavailable(why));
-            }
-            let sent_at = std::time::Instant::now();
-            let sent = {
-                let _permit = self
-                    .limiter
-                    .acquire()
-                    .await
-                    .map_err(|_| Error::Internal("request limiter closed".into()))?;
-                // Requests queued behind the one that hit the quota must not be sent.
-                if self.quota_exhausted.load(Ordering::SeqCst) {
-                    return Err(self.quota_error(endpoint));
-                }
-                self.reserve()?;
-                let (token, version) = self.tokens.current();
-                let started = std::time::Instant::now();
-                let sent = self.send_once(&url, finder, &token).await;
-                let status = sent.as_ref().map_or(0, |(status, _, _)| *status);
-                self.log_request("GET", &url, status, started, attempt);
-                sent.map(|r| (r, version))
-            };
-            let token_version = sent.as_ref().map_or(0, |(_, v)| *v);
-            // The breaker sees every attempt: any HTTP answer below 500 proves the API
-            // alive; no connection, a timeout, a cut-off body or a 5xx add to a run of
-            // failures that, long enough, stops every request.
-            let alive = match &sent {
-                Ok(((status, _, _), _)) => *status < 500,
-                Err((Transport::TooLarge, _)) => true,
-                Err(_) => false,
-            };
-            if alive {
-                self.breaker.success();
-            } else {
-                let why = match &sent {
-                    Ok(((status, _, _), _)) => format!("HTTP {status}"),
-                    Err((_, e)) => self.scrubbed(e),
-                };
-                if let Some(open) = self.breaker.failure(sent_at, &why) {
-                    tracing::error!(endpoint, "{open}");
-                    return Err(Error::ApiUnavailable(open));
-                }
-            }
+            let (sent, token_version) = self.attempt(endpoint, &url, finder, attempt).await?;
             let (action, status, body, last_error) = match &sent {
-                Ok(((status, headers, body), _)) => {
+                Ok((status, headers, body)) => {
+                    self.note_headers(headers);
                     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-                    // RFC 9110 `Date` (IMF-fixdate, e.g. "Wed, 25 Nov 2026 00:33:37 GMT").
-                    if let Some(t) =
-                        header("date").and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
-                    {
-                        self.server_clock
-                            .fetch_min(t.timestamp_millis(), Ordering::Relaxed);
-                    }
-                    if let Some(q) = header("x-restli-quota-remaining")
-                        .and_then(|q| q.trim().parse::<i64>().ok())
-                    {
-                        self.quota_remaining.store(q, Ordering::Relaxed);
-                    }
                     let action = classify(Outcome::Response {
                         status: *status,
                         retry_after: header("retry-after"),
@@ -508,44 +383,17 @@ impl Client {
                 }
                 Action::Retry { after, reason } => {
                     let Some(wait) = budget.next_wait(after) else {
-                        let detail = self.scrubbed(&if status == 0 || status == 200 {
-                            last_error
-                        } else {
-                            api_message(status, body)
-                        });
-                        let slept = budget.total_slept().as_secs();
-                        return Err(if status == 429 {
-                            // Short-term throttling (the daily quota was classified as
-                            // DailyQuota above): only this request's stream stops.
-                            Error::Transient(format!(
-                                "{endpoint}: LinkedIn kept throttling this request (429) through {attempt} attempts and {slept} s of waiting: {}. This is short-term throttling, not the daily quota; the stream stops here and the next sync resumes it from the last state.",
-                                detail.trim_end_matches('.')
-                            ))
-                        } else if status == 200 {
-                            Error::Decode {
-                                stream: endpoint.into(),
-                                detail,
-                            }
-                        } else {
-                            Error::Transient(format!(
-                                "{endpoint}: giving up after {attempt} attempts and {slept} s of waiting ({reason}): {detail}"
-                            ))
-                        });
+                        let tried = Tried {
+                            endpoint,
+                            attempt,
+                            slept_secs: budget.total_slept().as_secs(),
+                            reason: &reason,
+                        };
+                        return Err(self.give_up(&tried, status, body, last_error));
                     };
                     tracing::warn!(endpoint, attempt, wait_ms = wait.as_millis() as u64, status, reason = %reason, "Retrying request");
                     let before = std::time::Instant::now();
-                    let wake = before + wait;
-                    // A run of failures that lasts the breaker's window stops the sync then,
-                    // not after the rest of a long wait (a dead API fails a read within
-                    // about the window plus one attempt, whatever the jitter drew).
-                    if let Some(end) = self.breaker.window_end().filter(|end| *end < wake) {
-                        tokio::time::sleep_until(end.into()).await;
-                        if let Some(open) = self.breaker.check_window() {
-                            tracing::error!(endpoint, "{open}");
-                            return Err(Error::ApiUnavailable(open));
-                        }
-                    }
-                    tokio::time::sleep_until(wake.into()).await;
+                    self.wait_to_retry(endpoint, before + wait).await?;
                     budget.slept(before.elapsed());
                 }
                 Action::RefreshToken => {
@@ -571,6 +419,123 @@ impl Client {
                 Action::Fail(_) => return Err(self.api_error(endpoint, status, body)),
             }
         }
+    }
+
+    /// Sends one attempt within the concurrency limit and the request budget, and tells
+    /// the breaker how it went. Returns the answer (or the transport failure) and the
+    /// version of the token it was sent with; `Err` stops the request outright.
+    async fn attempt(
+        &self,
+        endpoint: &str,
+        url: &str,
+        finder: bool,
+        attempt: u32,
+    ) -> Result<(Sent, u64)> {
+        if let Some(why) = self.breaker.open_reason() {
+            return Err(Error::ApiUnavailable(why));
+        }
+        let sent_at = std::time::Instant::now();
+        let (sent, version) = {
+            let _permit = self
+                .limiter
+                .acquire()
+                .await
+                .map_err(|_| Error::Internal("request limiter closed".into()))?;
+            // Requests queued behind the one that hit the quota must not be sent.
+            if self.quota_exhausted.load(Ordering::SeqCst) {
+                return Err(self.quota_error(endpoint));
+            }
+            self.reserve()?;
+            let (token, version) = self.tokens.current();
+            let started = std::time::Instant::now();
+            let sent = self.send_once(url, finder, &token).await;
+            let status = sent.as_ref().map_or(0, |(status, _, _)| *status);
+            self.log_request("GET", url, status, started, attempt);
+            (sent, version)
+        };
+        // The breaker sees every attempt: any HTTP answer below 500 proves the API alive;
+        // no connection, a timeout, a cut-off body or a 5xx add to a run of failures that,
+        // long enough, stops every request.
+        let alive = match &sent {
+            Ok((status, _, _)) => *status < 500,
+            Err((Transport::TooLarge, _)) => true,
+            Err(_) => false,
+        };
+        if alive {
+            self.breaker.success();
+        } else {
+            let why = match &sent {
+                Ok((status, _, _)) => format!("HTTP {status}"),
+                Err((_, e)) => self.scrubbed(e),
+            };
+            if let Some(open) = self.breaker.failure(sent_at, &why) {
+                tracing::error!(endpoint, "{open}");
+                return Err(Error::ApiUnavailable(open));
+            }
+        }
+        Ok((sent, version))
+    }
+
+    /// Keeps what a response's headers say of LinkedIn: its clock (`Date`, RFC 9110
+    /// IMF-fixdate such as "Wed, 25 Nov 2026 00:33:37 GMT") and the quota left.
+    fn note_headers(&self, headers: &HeaderMap) {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        if let Some(t) = header("date").and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok()) {
+            self.server_clock
+                .fetch_min(t.timestamp_millis(), Ordering::Relaxed);
+        }
+        if let Some(q) =
+            header("x-restli-quota-remaining").and_then(|q| q.trim().parse::<i64>().ok())
+        {
+            self.quota_remaining.store(q, Ordering::Relaxed);
+        }
+    }
+
+    /// The error of a request whose retries ran out.
+    fn give_up(&self, tried: &Tried<'_>, status: u16, body: &[u8], last_error: String) -> Error {
+        let Tried {
+            endpoint,
+            attempt,
+            slept_secs: slept,
+            reason,
+        } = *tried;
+        let detail = self.scrubbed(&if status == 0 || status == 200 {
+            last_error
+        } else {
+            api_message(status, body)
+        });
+        if status == 429 {
+            // Short-term throttling (the daily quota was classified as DailyQuota):
+            // only this request's stream stops.
+            Error::Transient(format!(
+                "{endpoint}: LinkedIn kept throttling this request (429) through {attempt} attempts and {slept} s of waiting: {}. This is short-term throttling, not the daily quota; the stream stops here and the next sync resumes it from the last state.",
+                detail.trim_end_matches('.')
+            ))
+        } else if status == 200 {
+            Error::Decode {
+                stream: endpoint.into(),
+                detail,
+            }
+        } else {
+            Error::Transient(format!(
+                "{endpoint}: giving up after {attempt} attempts and {slept} s of waiting ({reason}): {detail}"
+            ))
+        }
+    }
+
+    /// Sleeps until `wake`, unless a run of failures lasts the breaker's window first:
+    /// then the sync stops at that moment, not after the rest of a long wait (a dead API
+    /// fails a read within about the window plus one attempt, whatever the jitter drew).
+    async fn wait_to_retry(&self, endpoint: &str, wake: std::time::Instant) -> Result<()> {
+        if let Some(end) = self.breaker.window_end().filter(|end| *end < wake) {
+            tokio::time::sleep_until(end.into()).await;
+            if let Some(open) = self.breaker.check_window() {
+                tracing::error!(endpoint, "{open}");
+                return Err(Error::ApiUnavailable(open));
+            }
+        }
+        tokio::time::sleep_until(wake.into()).await;
+        Ok(())
     }
 
     async fn send_once(
@@ -677,190 +642,6 @@ impl Client {
     }
 }
 
-/// An error and its causes on one line ("error sending request" alone says nothing).
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
-/// Reads a body of at most `cap` bytes; a longer one fails as `TooLarge` as soon as the
-/// cap is passed (an announced length beyond it fails before reading anything).
-async fn read_capped(
-    mut resp: reqwest::Response,
-    cap: usize,
-) -> std::result::Result<Vec<u8>, (Transport, String)> {
-    let too_large = || {
-        (
-            Transport::TooLarge,
-            format!("the response is larger than {} MiB, far beyond any page LinkedIn sends; a proxy or the server is misbehaving", cap / (1024 * 1024)),
-        )
-    };
-    if resp.content_length().is_some_and(|n| n > cap as u64) {
-        return Err(too_large());
-    }
-    let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0).min(1 << 20) as usize);
-    loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > cap {
-                    return Err(too_large());
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Ok(body),
-            Err(e) => {
-                let kind = if e.is_timeout() {
-                    Transport::Timeout
-                } else {
-                    Transport::Body
-                };
-                // Headers arrived, so the server was reached: a cut-off body is not a
-                // failure to connect.
-                return Err((
-                    kind,
-                    format!(
-                        "the connection broke off after {} bytes of the response body: {}",
-                        body.len(),
-                        error_chain(&e.without_url())
-                    ),
-                ));
-            }
-        }
-    }
-}
-
-/// LinkedIn's error message, or an excerpt of a body that is not LinkedIn's error shape.
-fn api_message(status: u16, body: &[u8]) -> String {
-    let err = ApiErrorBody::parse(body);
-    match (err.code, err.message) {
-        (Some(c), Some(m)) => format!("{c}: {m}"),
-        (None, Some(m)) => m,
-        _ if body.is_empty() => format!("HTTP {status} with an empty body"),
-        _ => excerpt(body),
-    }
-}
-
-/// The first 200 characters of a body, on one line.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let one_line: String = text
-        .chars()
-        .take(200)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if text.chars().count() > 200 {
-        format!("{one_line}…")
-    } else {
-        one_line
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A mock LinkedIn on a local port, serving until the test ends.
-    async fn mock() -> (String, tokio::sync::oneshot::Sender<()>) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let scenario = linkedin_mock::Scenario {
-            now_ms: Some(chrono::Utc::now().timestamp_millis()),
-            ..Default::default()
-        };
-        tokio::spawn(linkedin_mock::serve(listener, scenario, async {
-            let _ = stopped.await;
-        }));
-        (url, stop)
-    }
-
-    async fn control(
-        url: &str,
-        method: reqwest::Method,
-        path: &str,
-        body: &str,
-    ) -> serde_json::Value {
-        let http = reqwest::Client::new();
-        let resp = http
-            .request(method, format!("{url}/__mock/{path}"))
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap_or_default()
-    }
-
-    fn settings(url: &str) -> ClientSettings {
-        ClientSettings {
-            api_base_url: format!("{url}/rest"),
-            api_version: "202609".into(),
-            auth: Auth::OAuth(OAuth {
-                client_id: Secret::new("mock-client"),
-                client_secret: Secret::new("mock-secret"),
-                refresh_token: Secret::new("mock-refresh"),
-                base_url: format!("{url}/oauth/v2"),
-            }),
-            request_timeout: Duration::from_secs(5),
-            retry: RetryPolicy {
-                min_delay: Duration::from_millis(1),
-                max_delay: Duration::from_millis(5),
-                ..RetryPolicy::new(2)
-            },
-            max_concurrency: 8,
-            max_requests: None,
-            secrets: vec![],
-        }
-    }
-
-    const ACLS: &str =
-        "organizationAcls?q=roleAssignee&role=ADMINISTRATOR&state=APPROVED&start=0&count=10";
-
-    async fn minted(url: &str) -> serde_json::Value {
-        let stats = control(url, reqwest::Method::GET, "stats", "{}").await;
-        stats["endpoints"]["oauth/v2/accessToken"]["200"].clone()
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn start_up_mints_once_and_concurrent_401s_refresh_once() {
-        let (url, _stop) = mock().await;
-        let client = Client::new(settings(&url)).unwrap();
-        // Eight requests start together: one mint serves them all.
-        let starts = (0..8).map(|_| client.ensure_token());
-        futures_util::future::try_join_all(starts).await.unwrap();
-        assert_eq!(minted(&url).await, 1);
-        assert_eq!(client.tokens.current().1, 1);
-        // Eight requests refused with token version 1 ask for a renewal together: one
-        // refresh, and all of them then hold version 2.
-        let renewals = (0..8).map(|_| client.renew(1));
-        futures_util::future::try_join_all(renewals).await.unwrap();
-        assert_eq!(minted(&url).await, 2);
-        assert_eq!(client.tokens.current().1, 2);
-        // A request refused mid-sync renews the token and is retried.
-        let fault = r#"{"fault": "expired", "count": 1, "path": "/rest/organizationAcls"}"#;
-        control(&url, reqwest::Method::POST, "faults", fault).await;
-        client
-            .get::<serde_json::Value>("organizationAcls", ACLS, true)
-            .await
-            .unwrap();
-        assert_eq!(minted(&url).await, 3);
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn the_oauth_endpoint_is_retried_on_5xx() {
-        let (url, _stop) = mock().await;
-        let fault = r#"{"fault": "500", "count": 1, "path": "/oauth/v2/accessToken"}"#;
-        control(&url, reqwest::Method::POST, "faults", fault).await;
-        let client = Client::new(settings(&url)).unwrap();
-        client
-            .get::<serde_json::Value>("organizationAcls", ACLS, true)
-            .await
-            .unwrap();
-    }
-}
+#[path = "client_tests.rs"]
+mod tests;

@@ -4,6 +4,7 @@
 pub(crate) mod auth;
 pub(crate) mod breaker;
 pub(crate) mod client;
+mod http;
 pub(crate) mod orgs;
 pub(crate) mod pager;
 pub(crate) mod restli;
