@@ -33,7 +33,9 @@ use crate::linkedin::client::Client;
 use crate::linkedin::wire::Collection;
 use crate::state::State;
 use crate::streams::activity;
-use crate::streams::{Endpoint, PostList, PostPaged, StreamDef};
+use crate::streams::{
+    Endpoint, PostBatch, PostList, PostPaged, StreamDef, TimeBound, VideoVariants,
+};
 
 /// The requests of one unit (a stream over one organization, or a global stream).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -323,28 +325,7 @@ async fn unit_requests(
                     "shared with another stream's identical request".into()
                 }
             }
-            Some(tb) => {
-                let c = shared.config;
-                let bookmark = unit.bookmark.filter(|_| unit.incremental);
-                match window(
-                    tb,
-                    c.time_granularity,
-                    bookmark,
-                    c.start_date,
-                    c.lookback_window_days,
-                    shared.now,
-                ) {
-                    Some(w) => {
-                        add(&mut t, f.resource, 1);
-                        format!(
-                            "one request for {} to {}",
-                            w.start,
-                            w.end - chrono::Duration::days(1)
-                        )
-                    }
-                    None => "nothing new since the bookmark".into(),
-                }
-            }
+            Some(tb) => windowed(shared, unit, f.resource, tb, &mut t),
         },
         Endpoint::PostList(list) => match lists.get(&(def.name, org.to_string())) {
             Some(ListSize::FirstPage(r, est, basis)) => {
@@ -361,44 +342,13 @@ async fn unit_requests(
                 format!("{} posts, {r} pages", posts.len())
             }
         },
-        Endpoint::PostBatch(b) => {
-            let posts = post_list(shared, b.posts, org).await?;
-            let mut basis = list_cost(b.posts, org, posts.len(), paid, &mut t);
-            for kind in [PostKind::Share, PostKind::UgcPost] {
-                let n = posts.iter().filter(|p| p.urn.kind() == Some(kind)).count() as u64;
-                add(&mut t, b.resource, pages(n, b.max_ids, false));
-            }
-            basis.push(format!(
-                "{} posts in batches of {} per post kind",
-                posts.len(),
-                b.max_ids
-            ));
-            basis.join("; ")
-        }
+        Endpoint::PostBatch(b) => post_batch(shared, b, org, paid, &mut t).await?,
         Endpoint::PostPaged(p) => {
             let (basis, est) = post_paged(shared, unit, p, paid, &mut t).await?;
             estimated = est;
             basis
         }
-        Endpoint::VideoVariants(v) => {
-            let posts = post_list(shared, v.posts, org).await?;
-            let mut basis = list_cost(v.posts, org, posts.len(), paid, &mut t);
-            // As `posts::video` chooses them: ugcPost videos not read by an unfinished pass.
-            let videos = posts
-                .iter()
-                .filter(|p| {
-                    p.is_video
-                        && p.urn.kind() == Some(PostKind::UgcPost)
-                        && !unit.post_done(p.urn.as_str())
-                })
-                .count() as u64;
-            add(&mut t, v.resource, videos * v.variants.len() as u64);
-            basis.push(format!(
-                "{videos} video posts × {} metrics",
-                v.variants.len()
-            ));
-            basis.join("; ")
-        }
+        Endpoint::VideoVariants(v) => video(shared, unit, v, paid, &mut t).await?,
         Endpoint::GetAll(g) => {
             add(&mut t, g.resource, 1);
             estimated = true;
@@ -427,6 +377,84 @@ async fn unit_requests(
         basis,
         by_resource: t,
     })
+}
+
+/// A time-bound statistics request: one for the window, none when nothing is new.
+fn windowed(
+    shared: &Shared<'_>,
+    unit: &Unit,
+    resource: &'static str,
+    tb: TimeBound,
+    t: &mut ByResource,
+) -> String {
+    let c = shared.config;
+    let bookmark = unit.bookmark.filter(|_| unit.incremental);
+    match window(
+        tb,
+        c.time_granularity,
+        bookmark,
+        c.start_date,
+        c.lookback_window_days,
+        shared.now,
+    ) {
+        Some(w) => {
+            add(t, resource, 1);
+            format!(
+                "one request for {} to {}",
+                w.start,
+                w.end - chrono::Duration::days(1)
+            )
+        }
+        None => "nothing new since the bookmark".into(),
+    }
+}
+
+/// Per-post lifetime statistics: batches per post kind, as `posts::post_batch` sends them.
+async fn post_batch(
+    shared: &Shared<'_>,
+    b: PostBatch,
+    org: &str,
+    paid: &mut HashSet<String>,
+    t: &mut ByResource,
+) -> Result<String> {
+    let posts = post_list(shared, b.posts, org).await?;
+    let mut basis = list_cost(b.posts, org, posts.len(), paid, t);
+    for kind in [PostKind::Share, PostKind::UgcPost] {
+        let n = posts.iter().filter(|p| p.urn.kind() == Some(kind)).count() as u64;
+        add(t, b.resource, pages(n, b.max_ids, false));
+    }
+    basis.push(format!(
+        "{} posts in batches of {} per post kind",
+        posts.len(),
+        b.max_ids
+    ));
+    Ok(basis.join("; "))
+}
+
+/// Video statistics: one request per metric of each ugcPost video not read by an
+/// unfinished pass, as `posts::video` chooses them.
+async fn video(
+    shared: &Shared<'_>,
+    unit: &Unit,
+    v: VideoVariants,
+    paid: &mut HashSet<String>,
+    t: &mut ByResource,
+) -> Result<String> {
+    let org = unit.org.as_deref().unwrap_or_default();
+    let posts = post_list(shared, v.posts, org).await?;
+    let mut basis = list_cost(v.posts, org, posts.len(), paid, t);
+    let videos = posts
+        .iter()
+        .filter(|p| {
+            p.is_video && p.urn.kind() == Some(PostKind::UgcPost) && !unit.post_done(p.urn.as_str())
+        })
+        .count() as u64;
+    add(t, v.resource, videos * v.variants.len() as u64);
+    basis.push(format!(
+        "{videos} video posts × {} metrics",
+        v.variants.len()
+    ));
+    Ok(basis.join("; "))
 }
 
 fn list_key(def: &StreamDef, org: &str) -> String {

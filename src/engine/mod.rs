@@ -97,54 +97,7 @@ pub(crate) async fn read<W: Write + Send>(
     let (tx, rx) = mpsc::channel::<Msg>(8);
     // With max_concurrency 1 the read is sequential, so its output is byte-stable.
     let limit = config.max_concurrency.max(1) as usize;
-    let ticks = tx.clone();
-    let producer = {
-        let shared = &shared;
-        let units_done = async move {
-            // Unfinished passes first: the next phase starts only when they are done.
-            for phase in plan::phases(units) {
-                futures_util::stream::iter(phase)
-                    .for_each_concurrent(limit, |unit| {
-                        let tx = tx.clone();
-                        async move {
-                            let result = if unit.already_done() {
-                                Ok((None, None))
-                            } else {
-                                run::run_unit(shared, &unit, &tx).await
-                            };
-                            let done = Msg::Done {
-                                stream: unit.stream,
-                                org: unit.org,
-                                result,
-                            };
-                            let _ = tx.send(done).await;
-                        }
-                    })
-                    .await;
-            }
-        };
-        // Ticks let the sink log progress while every unit waits on a slow request; they
-        // stop (and drop their sender) when the units are done.
-        let ticker = async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
-            loop {
-                every.tick().await;
-                if ticks.send(Msg::Tick).await.is_err() {
-                    break;
-                }
-            }
-        };
-        // A SIGTERM/SIGINT stops the units where they are (their requests and waits are
-        // dropped); the sink still writes what it holds, so every unit that finished
-        // before the signal gets its STATE, and then the read ends as interrupted.
-        async move {
-            tokio::select! {
-                () = units_done => {}
-                () = ticker => {}
-                _ = crate::signals::interrupted() => {}
-            }
-        }
-    };
+    let producer = produce(&shared, units, limit, tx);
     let requests = || client.requests();
     let mut sink = Sink::new(
         writer,
@@ -193,6 +146,52 @@ pub(crate) async fn read<W: Write + Send>(
         failures.insert(0, (None, q));
     }
     Ok(ReadReport { failures })
+}
+
+/// Runs the units (unfinished passes first, at most `limit` at a time) and sends their
+/// outcomes, with a tick every second so the sink can log progress; a SIGTERM/SIGINT stops
+/// the units where they are (their requests and waits are dropped), and the sink still
+/// writes what it holds, so every unit that finished before the signal gets its STATE.
+async fn produce(shared: &Shared<'_>, units: Vec<plan::Unit>, limit: usize, tx: mpsc::Sender<Msg>) {
+    let ticks = tx.clone();
+    let units_done = async move {
+        // Unfinished passes first: the next phase starts only when they are done.
+        for phase in plan::phases(units) {
+            futures_util::stream::iter(phase)
+                .for_each_concurrent(limit, |unit| {
+                    let tx = tx.clone();
+                    async move {
+                        let result = if unit.already_done() {
+                            Ok((None, None))
+                        } else {
+                            run::run_unit(shared, &unit, &tx).await
+                        };
+                        let done = Msg::Done {
+                            stream: unit.stream,
+                            org: unit.org,
+                            result,
+                        };
+                        let _ = tx.send(done).await;
+                    }
+                })
+                .await;
+        }
+    };
+    // Ticks stop (and drop their sender) when the units are done.
+    let ticker = async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            if ticks.send(Msg::Tick).await.is_err() {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        () = units_done => {}
+        () = ticker => {}
+        _ = crate::signals::interrupted() => {}
+    }
 }
 
 /// The opening messages: what is read, each stream's schema (Singer) and STARTED status.

@@ -376,24 +376,9 @@ pub(super) async fn post_paged(
         progress.checkpoint(out_ref).await;
         return Err(e);
     }
-    let counts = current.filter(|_| unit.incremental).map(|mut cur| {
-        let before = |urn: &str| unit.counts.as_ref().and_then(|c| c.get(urn).copied());
-        // Posts an earlier run of this pass read keep the count they were read at.
-        for post in posts.iter().filter(|p| unit.post_done(p.urn.as_str())) {
-            match before(post.urn.as_str()) {
-                Some(n) => cur.insert(post.urn.to_string(), n),
-                None => cur.remove(post.urn.as_str()),
-            };
-        }
-        // A skipped post keeps its old count (or none), so it is read again next time.
-        for urn in &skipped {
-            match before(urn) {
-                Some(n) => cur.insert(urn.to_string(), n),
-                None => cur.remove(*urn),
-            };
-        }
-        cur
-    });
+    let counts = current
+        .filter(|_| unit.incremental)
+        .map(|cur| pass_counts(unit, &posts, cur, &skipped));
     // With a post skipped, the bookmark stays: the next read of that post must not drop
     // its records as older than the posts read now.
     let cursor = if skipped.is_empty() {
@@ -408,6 +393,29 @@ pub(super) async fn post_paged(
         None
     };
     Ok((cursor, counts))
+}
+
+/// The per-post counts a completed pass stores: the current ones, except that posts an
+/// earlier run of this pass read keep the count they were read at, and a skipped post
+/// keeps its old count (or none), so it is read again next time.
+fn pass_counts(
+    unit: &Unit,
+    posts: &[PostRef],
+    mut cur: PostCounts,
+    skipped: &[&str],
+) -> PostCounts {
+    let before = |urn: &str| unit.counts.as_ref().and_then(|c| c.get(urn).copied());
+    let resumed = posts
+        .iter()
+        .map(|p| p.urn.as_str())
+        .filter(|urn| unit.post_done(urn));
+    for urn in resumed.chain(skipped.iter().copied()) {
+        match before(urn) {
+            Some(n) => cur.insert(urn.to_string(), n),
+            None => cur.remove(urn),
+        };
+    }
+    cur
 }
 
 /// Every page of one post's comments or reactions newer than the bookmark, sent to the
