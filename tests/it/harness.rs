@@ -118,16 +118,26 @@ pub(crate) fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
 
 /// `read --config cfg --catalog cat`, which must succeed.
 pub(crate) fn read_ok(cfg: &Path, cat: &Path) -> Output {
-    let out = run(
-        &[
-            "read",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--catalog",
-            cat.to_str().unwrap(),
-        ],
-        &[],
-    );
+    read_checked(cfg, cat, None)
+}
+
+/// `read --config cfg --catalog cat --state state`, which must succeed.
+pub(crate) fn read_state_ok(cfg: &Path, cat: &Path, state: &Path) -> Output {
+    read_checked(cfg, cat, Some(state))
+}
+
+fn read_checked(cfg: &Path, cat: &Path, state: Option<&Path>) -> Output {
+    let mut args = vec![
+        "read",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--catalog",
+        cat.to_str().unwrap(),
+    ];
+    if let Some(s) = state {
+        args.extend(["--state", s.to_str().unwrap()]);
+    }
+    let out = run(&args, &[]);
     assert!(
         out.status.success(),
         "{}",

@@ -308,23 +308,7 @@ fn python_connector_config_and_state_are_accepted() {
         "catalog.json",
         &json!({"streams": [{"stream": {"name": "follower_statistics_daily"}, "sync_mode": "incremental", "destination_sync_mode": "append"}]}),
     );
-    let out = run(
-        &[
-            "read",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--catalog",
-            cat.to_str().unwrap(),
-            "--state",
-            state.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = read_state_ok(&cfg, &cat, &state);
     let recs = records(&lines(&out));
     let dates: Vec<&str> = recs["follower_statistics_daily"]
         .iter()

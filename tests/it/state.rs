@@ -40,24 +40,7 @@ fn read_with_state(
     cat: &std::path::Path,
     state: &std::path::Path,
 ) -> Vec<Value> {
-    let out = run(
-        &[
-            "read",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--catalog",
-            cat.to_str().unwrap(),
-            "--state",
-            state.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    lines(&out)
+    lines(&read_state_ok(cfg, cat, state))
 }
 
 fn singer_catalog(cfg: &std::path::Path, dir: &std::path::Path) -> std::path::PathBuf {
