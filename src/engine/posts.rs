@@ -3,7 +3,7 @@
 //! gated by per-post activity counts, and per-video statistics.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
 
@@ -249,6 +249,19 @@ struct PassProgress<'u> {
     counts: PostCounts,
 }
 
+/// Completed posts (with their counts, for incremental streams) to checkpoint.
+struct Checkpoint<'u> {
+    org: &'u str,
+    posts: Vec<String>,
+    counts: Option<PostCounts>,
+}
+
+impl Checkpoint<'_> {
+    async fn send(self, out: &Emitter<'_>) {
+        out.progress(self.org, self.posts, self.counts).await;
+    }
+}
+
 impl<'u> PassProgress<'u> {
     fn new(unit: &'u Unit) -> Self {
         PassProgress {
@@ -258,26 +271,33 @@ impl<'u> PassProgress<'u> {
         }
     }
 
-    /// Notes one completed post (with its count, for incremental streams).
-    async fn done(&mut self, out: &Emitter<'_>, post: &PostUrn, count: Option<u64>) {
+    /// Notes one completed post (with its count, for incremental streams); returns the
+    /// checkpoint to send when one is due.
+    fn done(&mut self, post: &PostUrn, count: Option<u64>) -> Option<Checkpoint<'u>> {
         self.posts.push(post.to_string());
         if let Some(n) = count.filter(|_| self.unit.incremental) {
             self.counts.insert(post.to_string(), n);
         }
-        if self.posts.len() >= POSTS_PER_CHECKPOINT {
-            self.checkpoint(out).await;
-        }
+        (self.posts.len() >= POSTS_PER_CHECKPOINT).then(|| self.take())
     }
 
-    async fn checkpoint(&mut self, out: &Emitter<'_>) {
-        let org = self.unit.org.as_deref().unwrap_or_default();
-        let counts = self
-            .unit
-            .incremental
-            .then(|| std::mem::take(&mut self.counts));
-        out.progress(org, std::mem::take(&mut self.posts), counts)
-            .await;
+    /// The posts completed since the last checkpoint, as a checkpoint.
+    fn take(&mut self) -> Checkpoint<'u> {
+        Checkpoint {
+            org: self.unit.org.as_deref().unwrap_or_default(),
+            posts: std::mem::take(&mut self.posts),
+            counts: self
+                .unit
+                .incremental
+                .then(|| std::mem::take(&mut self.counts)),
+        }
     }
+}
+
+/// Locks a pass's progress (shared by its concurrent post reads; never held across an
+/// await).
+fn lock<'a, 'u>(p: &'a Mutex<PassProgress<'u>>) -> std::sync::MutexGuard<'a, PassProgress<'u>> {
+    p.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Comments or reactions of the posts whose activity count changed since the last sync
@@ -337,35 +357,50 @@ pub(super) async fn post_paged(
     let bookmark = unit.bookmark.filter(|_| unit.incremental);
     let concurrency = shared.config.max_concurrency.max(1) as usize;
     let out_ref: &Emitter<'_> = out;
+    let progress = Mutex::new(PassProgress::new(unit));
+    let (progress_ref, current_ref) = (&progress, &current);
+    // Everything a post's read sends to the sink (its records, its checkpoint, a warning)
+    // is sent inside that read, never by the loop below: the loop must not wait for the
+    // sink while reads are pending. The sink's queue is first come, first served, and a
+    // pending read holding a place in it is only polled by this loop; a loop waiting
+    // behind it would wait forever (a read of many posts hung that way).
     let mut reads = futures_util::stream::iter(to_read)
         .map(|post| {
             let mut post_out = out_ref.sibling();
             async move {
                 let read = read_post(shared, def, p, org, &post.urn, bookmark, &mut post_out).await;
+                match &read {
+                    Ok(Some(_)) => {
+                        let count = current_ref
+                            .as_ref()
+                            .and_then(|c| c.get(post.urn.as_str()).copied());
+                        let due = lock(progress_ref).done(&post.urn, count);
+                        if let Some(checkpoint) = due {
+                            checkpoint.send(&post_out).await;
+                        }
+                    }
+                    // A post LinkedIn refuses: skipped with a warning, the rest read.
+                    Err(e) if split::is_refusal(e) => {
+                        post_out.warn(refused_note(def, org, &post.urn, e)).await;
+                    }
+                    _ => {}
+                }
                 (post, read)
             }
         })
         .buffered(concurrency);
     let mut max = CursorMax::default();
-    let mut progress = PassProgress::new(unit);
     let mut skipped = Vec::new();
     let mut refused = Refused::default();
     while let Some((post, read)) = reads.next().await {
         refused.read += 1;
         match read {
-            Ok(Some(post_max)) => {
-                max.see(post_max);
-                let count = current
-                    .as_ref()
-                    .and_then(|c| c.get(post.urn.as_str()).copied());
-                progress.done(out_ref, &post.urn, count).await;
-            }
+            Ok(Some(post_max)) => max.see(post_max),
             Ok(None) => skipped.push(post.urn.as_str()),
-            // A post LinkedIn refuses: skipped with a warning, the rest read.
-            Err(e) if split::is_refusal(&e) => refused.skip(out_ref, def, org, &post.urn, e).await,
+            Err(e) if split::is_refusal(&e) => refused.note(e),
             Err(e) => {
                 drop(reads);
-                progress.checkpoint(out_ref).await;
+                lock(&progress).take().send(out_ref).await;
                 return Err(e);
             }
         }
@@ -373,7 +408,7 @@ pub(super) async fn post_paged(
     // The pass completed: its outcome replaces the checkpoints, so none is written here.
     drop(reads);
     if let Err(e) = refused.check() {
-        progress.checkpoint(out_ref).await;
+        lock(&progress).take().send(out_ref).await;
         return Err(e);
     }
     let counts = current
@@ -491,16 +526,21 @@ pub(super) async fn video(
         refused.read += 1;
         match video_post(shared, def, v, org, &post.urn, out).await {
             Ok(()) => {}
-            Err(e) if split::is_refusal(&e) => refused.skip(out, def, org, &post.urn, e).await,
+            Err(e) if split::is_refusal(&e) => {
+                out.warn(refused_note(def, org, &post.urn, &e)).await;
+                refused.note(e);
+            }
             Err(e) => {
-                progress.checkpoint(out).await;
+                progress.take().send(out).await;
                 return Err(e);
             }
         }
-        progress.done(out, &post.urn, None).await;
+        if let Some(checkpoint) = progress.done(&post.urn, None) {
+            checkpoint.send(out).await;
+        }
     }
     if let Err(e) = refused.check() {
-        progress.checkpoint(out).await;
+        progress.take().send(out).await;
         return Err(e);
     }
     // The pass completed: no checkpoint needed, the unit's completion ends it.
@@ -518,15 +558,8 @@ struct Refused {
 }
 
 impl Refused {
-    async fn skip(
-        &mut self,
-        out: &Emitter<'_>,
-        def: &StreamDef,
-        org: &str,
-        post: &PostUrn,
-        e: Error,
-    ) {
-        out.warn(refused_note(def, org, post, &e)).await;
+    /// Counts a refused post (its warning is sent by the caller).
+    fn note(&mut self, e: Error) {
         self.count += 1;
         self.first.get_or_insert(e);
     }

@@ -425,3 +425,75 @@ fn long_reads_report_estimates_and_progress() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("Progress: "));
     eprintln!("progress over {secs}s: {progress:#?}");
 }
+
+/// A read whose output is consumed slowly (a loaded target) still finishes. The sink's
+/// queue fills, so every post read waits for it; a pass over an organization's posts
+/// used to wait for the sink itself (for a checkpoint every 50 posts) behind post reads
+/// it alone could advance, and the read hung for good.
+#[test]
+fn a_slow_reader_never_hangs_a_pass_over_many_posts() {
+    let mock = start_mock(Scenario {
+        orgs: 2,
+        posts_per_org: 400,
+        comments_per_post: 4,
+        ..scenario()
+    });
+    let dir = tmp_dir();
+    let mut cfg = mock.config("mock-token");
+    cfg["max_concurrency"] = json!(8);
+    let cfg = write_json(&dir, "config.json", &cfg);
+    let mut catalog = catalog_all(true);
+    catalog["streams"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|s| s["stream"]["name"] == "post_comments");
+    let cat = write_json(&dir, "catalog.json", &catalog);
+    let mut child = Command::new(BIN)
+        .args([
+            "read",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--catalog",
+            cat.to_str().unwrap(),
+        ])
+        .env("SOURCE_LINKEDIN_PAGES_NOW", CONNECTOR_NOW)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let (mut all, mut chunk) = (Vec::new(), [0u8; 8192]);
+        loop {
+            match stdout.read(&mut chunk) {
+                Ok(0) | Err(_) => break all,
+                Ok(n) => all.extend_from_slice(&chunk[..n]),
+            }
+            std::thread::sleep(std::time::Duration::from_micros(300));
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the read hung: no exit after 90 s with a slow reader");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let buf = reader.join().unwrap();
+    assert!(status.success(), "read failed: {status}");
+    let msgs: Vec<Value> = String::from_utf8_lossy(&buf)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let comments = records(&msgs).remove("post_comments").unwrap_or_default();
+    assert!(
+        comments.len() > 2 * 400,
+        "only {} comments were read",
+        comments.len()
+    );
+}
