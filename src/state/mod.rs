@@ -193,7 +193,12 @@ impl State {
     fn resume_json(&self, stream: &str, partition: &str) -> Option<Value> {
         Some(match self.resume(stream, partition)? {
             Resume::Done => json!({"done": true}),
-            Resume::Posts(set) => json!({"posts_done": set}),
+            // Packed like the per-post counts (each post with count 1): a pass over tens
+            // of thousands of posts checkpoints every 50 posts, and a plain list of URNs
+            // made each checkpoint a large JSON tree.
+            Resume::Posts(set) => {
+                json!({"posts_done_packed": packed::pack_pairs(set.iter().map(|p| (p.as_str(), 1)))})
+            }
         })
     }
 

@@ -16,16 +16,22 @@ use super::PostCounts;
 /// are left out (the engine treats a post missing from the counts as having had none).
 /// URNs that do not end in a number are kept as they are under `"other"`.
 pub(super) fn pack(counts: &PostCounts) -> Value {
+    pack_pairs(counts.iter().map(|(urn, &n)| (urn.as_str(), n)))
+}
+
+/// [`pack`] over any `(post URN, count)` pairs, so a set of posts packs without first
+/// being copied into a map.
+pub(super) fn pack_pairs<'a>(counts: impl IntoIterator<Item = (&'a str, u64)>) -> Value {
     let mut groups: BTreeMap<&str, Vec<(u64, u64)>> = BTreeMap::new();
     let mut other = Map::new();
-    for (urn, &n) in counts {
+    for (urn, n) in counts {
         if n == 0 {
             continue;
         }
         match split_urn(urn) {
             Some((prefix, id)) => groups.entry(prefix).or_default().push((id, n)),
             None => {
-                other.insert(urn.clone(), json!(n));
+                other.insert(urn.to_string(), json!(n));
             }
         }
     }

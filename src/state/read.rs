@@ -187,9 +187,13 @@ impl State {
                 set.insert(p.to_string());
             }
             Resume::Posts(set)
+        } else if let Some(packed) = v.get("posts_done_packed") {
+            let posts = super::packed::unpack(packed)
+                .map_err(|e| bad(format!("{at}: resume.posts_done_packed {e}")))?;
+            Resume::Posts(posts.into_keys().collect())
         } else {
             return Err(bad(format!(
-                "{at}: resume must be {{\"done\": true}} or {{\"posts_done\": [...]}}"
+                "{at}: resume must be {{\"done\": true}}, {{\"posts_done_packed\": {{...}}}} or {{\"posts_done\": [...]}}"
             )));
         };
         self.set_resume(name, org, Some(r));
