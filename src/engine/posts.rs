@@ -144,6 +144,8 @@ async fn list_posts(
             break;
         }
     }
+    // Kept for the whole sync: not a slot more than needed (tens of thousands of posts).
+    refs.shrink_to_fit();
     Ok(refs)
 }
 
@@ -400,7 +402,8 @@ pub(super) async fn post_paged(
             Err(e) if split::is_refusal(&e) => refused.note(e),
             Err(e) => {
                 drop(reads);
-                lock(&progress).take().send(out_ref).await;
+                let rest = lock(&progress).take();
+                rest.send(out_ref).await;
                 return Err(e);
             }
         }
@@ -408,7 +411,8 @@ pub(super) async fn post_paged(
     // The pass completed: its outcome replaces the checkpoints, so none is written here.
     drop(reads);
     if let Err(e) = refused.check() {
-        lock(&progress).take().send(out_ref).await;
+        let rest = lock(&progress).take();
+        rest.send(out_ref).await;
         return Err(e);
     }
     let counts = current

@@ -253,7 +253,10 @@ impl<'a, W: Write> Sink<'a, W> {
             self.state.merge_post_counts(name, org, counts);
         }
         self.state.add_resume_posts(name, org, posts);
-        self.checkpoint(stream)
+        if self.checkpoint_due(stream) {
+            self.checkpoint(stream)?;
+        }
+        Ok(())
     }
 
     /// Warns of each skipped element, naming the stream, and counts them.

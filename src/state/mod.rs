@@ -83,7 +83,8 @@ impl State {
     }
 
     /// About how many bytes the state of `stream` (or of every stream) takes when
-    /// written: per-post counts take about 11 bytes a post once packed.
+    /// written: per-post counts and an unfinished pass's posts take about 11 bytes a post
+    /// once packed.
     pub(crate) fn approx_size(&self, stream: Option<&str>) -> usize {
         let wanted = |name: &String| stream.is_none_or(|s| s == name);
         let cursors: usize = self
@@ -99,7 +100,17 @@ impl State {
             .flat_map(|(_, p)| p.values())
             .map(|c| c.len() * 11)
             .sum();
-        cursors + counts
+        let resume: usize = self
+            .resume
+            .iter()
+            .filter(|(n, _)| wanted(n))
+            .flat_map(|(_, p)| p.values())
+            .map(|r| match r {
+                Resume::Posts(set) => set.len() * 11,
+                Resume::Done => 20,
+            })
+            .sum();
+        cursors + counts + resume
     }
 
     /// Merges per-post counts into a partition's counts (posts read so far in a pass).

@@ -65,8 +65,13 @@ def timed(cmd, env=None, cwd=None, stdout_path=None):
     with tempfile.NamedTemporaryFile("r", suffix=".time", dir=SCRATCH) as tf:
         out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
         start = time.perf_counter()
-        rc = subprocess.call(["/usr/bin/time", "-v", "-o", tf.name, *cmd], stdout=out,
-                             stderr=subprocess.DEVNULL, env=env, cwd=cwd)
+        try:
+            # A read that hangs must fail the benchmark, not stall it (one did: the
+            # 50-organization read, before the fix of the pass over posts).
+            rc = subprocess.call(["/usr/bin/time", "-v", "-o", tf.name, *cmd], stdout=out,
+                                 stderr=subprocess.DEVNULL, env=env, cwd=cwd, timeout=900)
+        except subprocess.TimeoutExpired:
+            sys.exit(f"benchmark run did not finish within 900 s (hung?): {' '.join(map(str, cmd))}")
         wall = time.perf_counter() - start
         if stdout_path:
             out.close()
