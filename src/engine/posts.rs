@@ -357,64 +357,19 @@ pub(super) async fn post_paged(
         "Reading posts with new activity"
     );
     let bookmark = unit.bookmark.filter(|_| unit.incremental);
-    let concurrency = shared.config.max_concurrency.max(1) as usize;
-    let out_ref: &Emitter<'_> = out;
-    let progress = Mutex::new(PassProgress::new(unit));
-    let (progress_ref, current_ref) = (&progress, &current);
-    // Everything a post's read sends to the sink (its records, its checkpoint, a warning)
-    // is sent inside that read, never by the loop below: the loop must not wait for the
-    // sink while reads are pending. The sink's queue is first come, first served, and a
-    // pending read holding a place in it is only polled by this loop; a loop waiting
-    // behind it would wait forever (a read of many posts hung that way).
-    let mut reads = futures_util::stream::iter(to_read)
-        .map(|post| {
-            let mut post_out = out_ref.sibling();
-            async move {
-                let read = read_post(shared, def, p, org, &post.urn, bookmark, &mut post_out).await;
-                match &read {
-                    Ok(Some(_)) => {
-                        let count = current_ref
-                            .as_ref()
-                            .and_then(|c| c.get(post.urn.as_str()).copied());
-                        let due = lock(progress_ref).done(&post.urn, count);
-                        if let Some(checkpoint) = due {
-                            checkpoint.send(&post_out).await;
-                        }
-                    }
-                    // A post LinkedIn refuses: skipped with a warning, the rest read.
-                    Err(e) if split::is_refusal(e) => {
-                        post_out.warn(refused_note(def, org, &post.urn, e)).await;
-                    }
-                    _ => {}
-                }
-                (post, read)
-            }
-        })
-        .buffered(concurrency);
-    let mut max = CursorMax::default();
-    let mut skipped = Vec::new();
-    let mut refused = Refused::default();
-    while let Some((post, read)) = reads.next().await {
-        refused.read += 1;
-        match read {
-            Ok(Some(post_max)) => max.see(post_max),
-            Ok(None) => skipped.push(post.urn.as_str()),
-            Err(e) if split::is_refusal(&e) => refused.note(e),
-            Err(e) => {
-                drop(reads);
-                let rest = lock(&progress).take();
-                rest.send(out_ref).await;
-                return Err(e);
-            }
-        }
-    }
-    // The pass completed: its outcome replaces the checkpoints, so none is written here.
-    drop(reads);
-    if let Err(e) = refused.check() {
-        let rest = lock(&progress).take();
-        rest.send(out_ref).await;
-        return Err(e);
-    }
+    let pass =
+        each_post(
+            shared,
+            unit,
+            to_read,
+            current.as_ref(),
+            out,
+            |post, mut o| async move {
+                read_post(shared, def, p, org, &post.urn, bookmark, &mut o).await
+            },
+        )
+        .await?;
+    let (max, skipped) = (pass.max, pass.skipped);
     let counts = current
         .filter(|_| unit.incremental)
         .map(|cur| pass_counts(unit, &posts, cur, &skipped));
@@ -432,6 +387,92 @@ pub(super) async fn post_paged(
         None
     };
     Ok((cursor, counts))
+}
+
+/// How one post's read ended: read, with its newest cursor; skipped (`None`: a 404, read
+/// again next sync); or an error.
+type PostRead = Result<Option<Option<Cursor>>>;
+
+/// What a completed pass over posts found: the newest cursor and the posts skipped.
+struct Pass<'p> {
+    max: CursorMax,
+    skipped: Vec<&'p str>,
+}
+
+/// Reads `posts` with `read`, `max_concurrency` at a time, checkpointing completed posts
+/// every [`POSTS_PER_CHECKPOINT`] (with their `counts`, for incremental streams). A post
+/// LinkedIn refuses is skipped with a warning; when it refuses them all, or on any other
+/// error, the pass stops after checkpointing what completed.
+///
+/// Everything a post's read sends to the sink (its records, the checkpoint it completes, a
+/// warning) is sent inside that read, never by the loop here: the loop must not wait for
+/// the sink while reads are pending. The sink's queue is first come, first served, and a
+/// pending read holding a place in it is only polled by this loop; a loop waiting behind
+/// it would wait forever (a read of many posts hung that way).
+async fn each_post<'p, 'e, F, Fut>(
+    shared: &Shared<'_>,
+    unit: &Unit,
+    posts: Vec<&'p PostRef>,
+    counts: Option<&PostCounts>,
+    out: &Emitter<'e>,
+    read: F,
+) -> Result<Pass<'p>>
+where
+    F: Fn(&'p PostRef, Emitter<'e>) -> Fut,
+    Fut: std::future::Future<Output = PostRead>,
+{
+    let (def, org) = (unit.def, unit.org.as_deref().unwrap_or_default());
+    let concurrency = shared.config.max_concurrency.max(1) as usize;
+    let progress = Mutex::new(PassProgress::new(unit));
+    let (progress_ref, read_ref) = (&progress, &read);
+    let mut reads = futures_util::stream::iter(posts)
+        .map(|post| async move {
+            let result = read_ref(post, out.sibling()).await;
+            let post_out = out.sibling();
+            match &result {
+                Ok(Some(_)) => {
+                    let count = counts.and_then(|c| c.get(post.urn.as_str()).copied());
+                    let due = lock(progress_ref).done(&post.urn, count);
+                    if let Some(checkpoint) = due {
+                        checkpoint.send(&post_out).await;
+                    }
+                }
+                Err(e) if split::is_refusal(e) => {
+                    post_out.warn(refused_note(def, org, &post.urn, e)).await;
+                }
+                _ => {}
+            }
+            (post, result)
+        })
+        .buffered(concurrency);
+    let mut pass = Pass {
+        max: CursorMax::default(),
+        skipped: Vec::new(),
+    };
+    let mut refused = Refused::default();
+    let mut failed = None;
+    while let Some((post, result)) = reads.next().await {
+        refused.read += 1;
+        match result {
+            Ok(Some(post_max)) => pass.max.see(post_max),
+            Ok(None) => pass.skipped.push(post.urn.as_str()),
+            Err(e) if split::is_refusal(&e) => refused.note(e),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    drop(reads);
+    match failed.map_or_else(|| refused.check(), Err) {
+        // The pass completed: its outcome replaces the checkpoints, so none is written.
+        Ok(()) => Ok(pass),
+        Err(e) => {
+            let rest = lock(&progress).take();
+            rest.send(out).await;
+            Err(e)
+        }
+    }
 }
 
 /// The per-post counts a completed pass stores: the current ones, except that posts an
@@ -511,8 +552,9 @@ async fn read_post(
 /// ugcPost URN of a post that contains a video (its schema: `entity`, "URN for the video
 /// entity with type ugcPost and includes the video",
 /// <https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/video-analytics-api>),
-/// so share URNs and other posts are never sent. A post LinkedIn refuses is skipped with
-/// a warning naming it.
+/// so share URNs and other posts are never sent. Posts are read `max_concurrency` at a
+/// time, their variants one after another (see [`each_post`]); a post LinkedIn refuses is
+/// skipped with a warning naming it.
 pub(super) async fn video(
     shared: &Shared<'_>,
     unit: &Unit,
@@ -521,33 +563,18 @@ pub(super) async fn video(
 ) -> Result<()> {
     let (def, org) = (unit.def, unit.org.as_deref().unwrap_or_default());
     let posts = post_list(shared, v.posts, org).await?;
-    let mut progress = PassProgress::new(unit);
-    let mut refused = Refused::default();
-    let videos = posts.iter().filter(|p| {
-        p.is_video && p.urn.kind() == Some(PostKind::UgcPost) && !unit.post_done(p.urn.as_str())
-    });
-    for post in videos {
-        refused.read += 1;
-        match video_post(shared, def, v, org, &post.urn, out).await {
-            Ok(()) => {}
-            Err(e) if split::is_refusal(&e) => {
-                out.warn(refused_note(def, org, &post.urn, &e)).await;
-                refused.note(e);
-            }
-            Err(e) => {
-                progress.take().send(out).await;
-                return Err(e);
-            }
-        }
-        if let Some(checkpoint) = progress.done(&post.urn, None) {
-            checkpoint.send(out).await;
-        }
-    }
-    if let Err(e) = refused.check() {
-        progress.take().send(out).await;
-        return Err(e);
-    }
-    // The pass completed: no checkpoint needed, the unit's completion ends it.
+    let videos: Vec<&PostRef> = posts
+        .iter()
+        .filter(|p| {
+            p.is_video && p.urn.kind() == Some(PostKind::UgcPost) && !unit.post_done(p.urn.as_str())
+        })
+        .collect();
+    each_post(shared, unit, videos, None, out, |post, mut o| async move {
+        video_post(shared, def, v, org, &post.urn, &mut o)
+            .await
+            .map(|()| Some(None))
+    })
+    .await?;
     Ok(())
 }
 
