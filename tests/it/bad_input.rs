@@ -3,7 +3,6 @@
 
 use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 
@@ -182,19 +181,7 @@ fn a_closed_stdout_is_a_clean_exit() {
     let dir = tmp_dir();
     let cfg = write_json(&dir, "config.json", &mock.config("mock-token"));
     let cat = write_json(&dir, "catalog.json", &catalog_all(true));
-    let mut child = Command::new(BIN)
-        .args([
-            "read",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--catalog",
-            cat.to_str().unwrap(),
-        ])
-        .env("SOURCE_LINKEDIN_PAGES_NOW", CONNECTOR_NOW)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_read(&cfg, &cat);
     let mut first = [0u8; 64];
     child
         .stdout

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 use linkedin_mock::Scenario;
 use serde_json::{json, Value};
@@ -206,6 +206,39 @@ pub(crate) fn catalog_all(incremental: bool) -> Value {
             .collect();
         json!({"streams": streams})
     }
+}
+
+/// The catalog of the `names` streams (each must exist), incremental or full refresh.
+pub(crate) fn catalog_of(names: &[&str], incremental: bool) -> Value {
+    let all = catalog_all(incremental);
+    let streams: Vec<Value> = all["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| names.contains(&s["stream"]["name"].as_str().unwrap()))
+        .cloned()
+        .collect();
+    assert_eq!(streams.len(), names.len());
+    json!({"streams": streams})
+}
+
+/// `read --config cfg --catalog cat` at the frozen clock, running, with stdout piped to
+/// the caller and stderr dropped.
+pub(crate) fn spawn_read(cfg: &Path, cat: &Path) -> Child {
+    Command::new(BIN)
+        .args([
+            "read",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--catalog",
+            cat.to_str().unwrap(),
+        ])
+        .env("SOURCE_LINKEDIN_PAGES_NOW", CONNECTOR_NOW)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
 }
 
 pub(crate) fn repo(p: &str) -> PathBuf {

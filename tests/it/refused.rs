@@ -22,14 +22,11 @@ fn paged() -> Scenario {
 
 /// The full-refresh catalog of `streams` (every stream when empty).
 fn catalog_of(streams: &[&str]) -> Value {
-    let mut cat = catalog_all(false);
-    if !streams.is_empty() {
-        cat["streams"]
-            .as_array_mut()
-            .unwrap()
-            .retain(|s| streams.contains(&s["stream"]["name"].as_str().unwrap()));
+    if streams.is_empty() {
+        catalog_all(false)
+    } else {
+        crate::harness::catalog_of(streams, false)
     }
-    cat
 }
 
 /// A full-refresh read of `streams` (every stream when empty), sequential.

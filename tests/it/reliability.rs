@@ -447,24 +447,9 @@ fn a_slow_reader_never_hangs_a_pass_over_many_posts() {
     let mut cfg = mock.config("mock-token");
     cfg["max_concurrency"] = json!(8);
     let cfg = write_json(&dir, "config.json", &cfg);
-    let mut catalog = catalog_all(true);
-    catalog["streams"].as_array_mut().unwrap().retain(|s| {
-        ["post_comments", "post_reactions"].contains(&s["stream"]["name"].as_str().unwrap())
-    });
+    let catalog = catalog_of(&["post_comments", "post_reactions"], true);
     let cat = write_json(&dir, "catalog.json", &catalog);
-    let mut child = Command::new(BIN)
-        .args([
-            "read",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--catalog",
-            cat.to_str().unwrap(),
-        ])
-        .env("SOURCE_LINKEDIN_PAGES_NOW", CONNECTOR_NOW)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_read(&cfg, &cat);
     let mut stdout = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || {
         let (mut all, mut chunk) = (Vec::new(), [0u8; 8192]);

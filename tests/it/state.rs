@@ -22,19 +22,6 @@ fn small() -> Scenario {
     }
 }
 
-fn catalog_of(names: &[&str], incremental: bool) -> Value {
-    let all = catalog_all(incremental);
-    let streams: Vec<Value> = all["streams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| names.contains(&s["stream"]["name"].as_str().unwrap()))
-        .cloned()
-        .collect();
-    assert_eq!(streams.len(), names.len());
-    json!({"streams": streams})
-}
-
 fn read_with_state(
     cfg: &std::path::Path,
     cat: &std::path::Path,
