@@ -251,7 +251,9 @@ fn corpus() -> Vec<Recorded> {
         .collect()
 }
 
-/// The corpus must cover this many LinkedIn endpoints (issue 18).
+/// The endpoints the corpus covers now; it must not shrink. Issue 18 asks for 8: raise this
+/// as real bodies of further endpoints (reactions, socialMetadata, organizationAcls,
+/// videoAnalytics, time-bound statistics) are found.
 const MIN_ENDPOINTS: usize = 7;
 
 #[test]
