@@ -428,17 +428,16 @@ where
     let mut reads = futures_util::stream::iter(posts)
         .map(|post| async move {
             let result = read_ref(post, out.sibling()).await;
-            let post_out = out.sibling();
             match &result {
                 Ok(Some(_)) => {
                     let count = counts.and_then(|c| c.get(post.urn.as_str()).copied());
                     let due = lock(progress_ref).done(&post.urn, count);
                     if let Some(checkpoint) = due {
-                        checkpoint.send(&post_out).await;
+                        checkpoint.send(out).await;
                     }
                 }
                 Err(e) if split::is_refusal(e) => {
-                    post_out.warn(refused_note(def, org, &post.urn, e)).await;
+                    out.warn(refused_note(def, org, &post.urn, e)).await;
                 }
                 _ => {}
             }

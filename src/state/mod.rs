@@ -26,6 +26,20 @@ mod read;
 #[cfg(test)]
 mod tests;
 
+/// The sum of `size` over the partitions of the `wanted` streams of `by_stream`.
+fn sum_partitions<T>(
+    by_stream: &BTreeMap<String, BTreeMap<String, T>>,
+    wanted: impl Fn(&String) -> bool,
+    size: impl Fn(&T) -> usize,
+) -> usize {
+    by_stream
+        .iter()
+        .filter(|(name, _)| wanted(name))
+        .flat_map(|(_, parts)| parts.values())
+        .map(size)
+        .sum()
+}
+
 /// Per-post activity counts of one partition (post URN -> count).
 pub(crate) type PostCounts = BTreeMap<String, u64>;
 
@@ -87,29 +101,12 @@ impl State {
     /// once packed.
     pub(crate) fn approx_size(&self, stream: Option<&str>) -> usize {
         let wanted = |name: &String| stream.is_none_or(|s| s == name);
-        let cursors: usize = self
-            .streams
-            .iter()
-            .filter(|(n, _)| wanted(n))
-            .map(|(_, p)| p.len() * 120)
-            .sum();
-        let counts: usize = self
-            .counts
-            .iter()
-            .filter(|(n, _)| wanted(n))
-            .flat_map(|(_, p)| p.values())
-            .map(|c| c.len() * 11)
-            .sum();
-        let resume: usize = self
-            .resume
-            .iter()
-            .filter(|(n, _)| wanted(n))
-            .flat_map(|(_, p)| p.values())
-            .map(|r| match r {
-                Resume::Posts(set) => set.len() * 11,
-                Resume::Done => 20,
-            })
-            .sum();
+        let cursors = sum_partitions(&self.streams, wanted, |_| 120);
+        let counts = sum_partitions(&self.counts, wanted, |c| c.len() * 11);
+        let resume = sum_partitions(&self.resume, wanted, |r| match r {
+            Resume::Posts(set) => set.len() * 11,
+            Resume::Done => 20,
+        });
         cursors + counts + resume
     }
 

@@ -104,17 +104,7 @@ fn bad_input_corpus() {
             };
             mock.control("POST", "faults", &json!({"fault": "body", "path": r["path"], "status": r.get("status").cloned().unwrap_or(json!(200)), "body": body, "count": 1000}));
         }
-        let mut args = vec![
-            "read",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--catalog",
-            cat.to_str().unwrap(),
-        ];
-        if let Some(s) = &state {
-            args.extend(["--state", s.to_str().unwrap()]);
-        }
-        let out = run(&args, &[]);
+        let out = run(&read_args(&cfg, &cat, state.as_deref()), &[]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{name}: exit 0");
         assert!(!stderr.contains("panicked"), "{name}: panic: {stderr}");

@@ -126,7 +126,8 @@ pub(crate) fn read_state_ok(cfg: &Path, cat: &Path, state: &Path) -> Output {
     read_checked(cfg, cat, Some(state))
 }
 
-fn read_checked(cfg: &Path, cat: &Path, state: Option<&Path>) -> Output {
+/// The arguments of `read --config cfg --catalog cat [--state state]`.
+pub(crate) fn read_args<'a>(cfg: &'a Path, cat: &'a Path, state: Option<&'a Path>) -> Vec<&'a str> {
     let mut args = vec![
         "read",
         "--config",
@@ -137,7 +138,11 @@ fn read_checked(cfg: &Path, cat: &Path, state: Option<&Path>) -> Output {
     if let Some(s) = state {
         args.extend(["--state", s.to_str().unwrap()]);
     }
-    let out = run(&args, &[]);
+    args
+}
+
+fn read_checked(cfg: &Path, cat: &Path, state: Option<&Path>) -> Output {
+    let out = run(&read_args(cfg, cat, state), &[]);
     assert!(
         out.status.success(),
         "{}",
@@ -226,13 +231,7 @@ pub(crate) fn catalog_of(names: &[&str], incremental: bool) -> Value {
 /// the caller and stderr dropped.
 pub(crate) fn spawn_read(cfg: &Path, cat: &Path) -> Child {
     Command::new(BIN)
-        .args([
-            "read",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--catalog",
-            cat.to_str().unwrap(),
-        ])
+        .args(read_args(cfg, cat, None))
         .env("SOURCE_LINKEDIN_PAGES_NOW", CONNECTOR_NOW)
         .env_remove("RUST_LOG")
         .stdout(Stdio::piped())

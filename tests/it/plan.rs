@@ -56,17 +56,10 @@ fn plan_json(cfg: &Path, cat: &Path, state: Option<&Path>, extra: &[&str], now: 
 }
 
 fn read_with(cfg: &Path, cat: &Path, state: Option<&Path>, now: &str) -> Vec<Value> {
-    let mut args = vec![
-        "read",
-        "--config",
-        cfg.to_str().unwrap(),
-        "--catalog",
-        cat.to_str().unwrap(),
-    ];
-    if let Some(s) = state {
-        args.extend(["--state", s.to_str().unwrap()]);
-    }
-    let out = run(&args, &[("SOURCE_LINKEDIN_PAGES_NOW", now)]);
+    let out = run(
+        &read_args(cfg, cat, state),
+        &[("SOURCE_LINKEDIN_PAGES_NOW", now)],
+    );
     assert!(
         out.status.success(),
         "{}",

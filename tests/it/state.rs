@@ -441,13 +441,7 @@ fn comments_made_during_a_sync_are_not_lost_when_the_local_clock_runs_ahead() {
         .unwrap()
         .to_rfc3339();
     let child = Command::new(BIN)
-        .args([
-            "read",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--catalog",
-            cat.to_str().unwrap(),
-        ])
+        .args(read_args(&cfg, &cat, None))
         .env("SOURCE_LINKEDIN_PAGES_NOW", &ahead)
         .env_remove("RUST_LOG")
         .stdout(Stdio::piped())
