@@ -7,7 +7,8 @@ use tokio::sync::mpsc;
 use super::sink::Msg;
 use crate::domain::Cursor;
 use crate::error::{Error, Result};
-use crate::streams::records::RecordCtx;
+use crate::linkedin::pager::OnePass;
+use crate::streams::records::{DecodedPage, RecordCtx};
 use crate::streams::StreamDef;
 
 /// Decoded records, newline-separated, ready for the writer, and the elements skipped
@@ -42,7 +43,7 @@ impl Records {
             Ok(c) => {
                 self.buf.push(b'\n');
                 self.count += 1;
-                Ok(c.as_deref().and_then(Cursor::parse))
+                Ok(c)
             }
             Err(e) => {
                 self.buf.truncate(mark);
@@ -55,6 +56,41 @@ impl Records {
     /// Notes an element skipped because it does not decode (`detail` names it).
     pub(super) fn skip(&mut self, detail: String) {
         self.skipped.push(detail);
+    }
+
+    /// Takes the records of a page decoded in one pass, dropping those whose cursor is not
+    /// after `bookmark` as `push_newer` does; returns the cursors of those kept and whether
+    /// any was dropped.
+    pub(super) fn take_page(
+        &mut self,
+        page: DecodedPage,
+        bookmark: Option<Cursor>,
+    ) -> (CursorMax, bool) {
+        let mut max = CursorMax::default();
+        let older = |c: &Option<Cursor>| matches!((c, bookmark), (Some(c), Some(b)) if *c <= b);
+        let DecodedPage {
+            mut out, records, ..
+        } = page;
+        if !records.iter().any(|(_, c)| older(c)) {
+            records.iter().for_each(|(_, c)| max.see(*c));
+            self.count += records.len() as u64;
+            if self.buf.is_empty() {
+                std::mem::swap(&mut self.buf, &mut out);
+            } else {
+                self.buf.extend_from_slice(&out);
+            }
+            return (max, false);
+        }
+        let mut start = 0;
+        for (end, c) in &records {
+            if !older(c) {
+                self.buf.extend_from_slice(&out[start..*end]);
+                self.count += 1;
+                max.see(*c);
+            }
+            start = *end;
+        }
+        (max, true)
     }
 
     /// Like `push`, but drops a record whose cursor is not after `bookmark`.
@@ -197,5 +233,60 @@ impl CursorMax {
     /// The newest cursor, capped at `signpost` (the sync's start: nothing later is final).
     pub(super) fn capped(self, signpost: Cursor) -> Option<Cursor> {
         self.0.map(|m| m.min(signpost))
+    }
+}
+
+impl OnePass for DecodedPage {
+    fn len(&self) -> usize {
+        self.records.len()
+    }
+    fn ends(&self) -> (&[u8], &[u8]) {
+        (self.record(0), self.record(self.records.len() - 1))
+    }
+    fn paging(&self) -> Option<&RawValue> {
+        self.paging.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(cursors: &[Option<&str>]) -> DecodedPage {
+        let mut p = DecodedPage::default();
+        for (i, c) in cursors.iter().enumerate() {
+            p.out
+                .extend_from_slice(format!("{{\"n\":{i}}}\n").as_bytes());
+            p.records.push((p.out.len(), c.and_then(Cursor::parse)));
+        }
+        p
+    }
+
+    #[test]
+    fn a_decoded_page_keeps_what_is_after_the_bookmark_as_push_newer_does() {
+        let days = [
+            Some("2026-01-03"),
+            Some("2026-01-01"),
+            None,
+            Some("2026-01-02"),
+        ];
+        let mut r = Records::default();
+        let (max, reached) = r.take_page(page(&days), Cursor::parse("2026-01-02"));
+        assert!(reached);
+        assert_eq!(
+            String::from_utf8(r.buf.clone()).unwrap(),
+            "{\"n\":0}\n{\"n\":2}\n"
+        );
+        assert_eq!(r.count, 2);
+        assert_eq!(max.0, Cursor::parse("2026-01-03"));
+
+        // Without a bookmark every record is kept, after what the buffer already holds.
+        let (max, reached) = r.take_page(page(&days), None);
+        assert!(!reached);
+        assert_eq!(r.count, 6);
+        assert!(String::from_utf8(r.buf.clone())
+            .unwrap()
+            .ends_with("{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n"));
+        assert_eq!(max.0, Cursor::parse("2026-01-03"));
     }
 }

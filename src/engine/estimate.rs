@@ -214,7 +214,6 @@ async fn first_page(
                 (def.decode)(&ctx, raw.get(), &mut buf)
                     .ok()
                     .flatten()
-                    .and_then(|c| Cursor::parse(&c))
                     .is_some_and(|c| c <= b)
             })
     };

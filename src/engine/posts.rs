@@ -15,6 +15,7 @@ use super::UnitResult;
 use crate::domain::urn::{PostKind, PostUrn};
 use crate::domain::Cursor;
 use crate::error::{Error, Result};
+use crate::linkedin::pager::Page;
 use crate::linkedin::wire::Collection;
 use crate::state::PostCounts;
 use crate::streams::activity::{self, MetaBatch};
@@ -515,9 +516,32 @@ async fn read_post(
     };
     let mut max = CursorMax::default();
     let mut pager = shared.pager(def);
+    // Replies are found in the raw elements; without them, each page is decoded in one
+    // pass when it can be (`records::page`).
+    let replies = p.replies.filter(|_| shared.config.include_comment_replies);
     loop {
-        let page = match pager.next_page(|start| p.path(post, start)).await {
-            Ok(Some(page)) => page,
+        let next = if replies.is_some() {
+            pager
+                .next_page(|start| p.path(post, start))
+                .await
+                .map(|o| o.map(Page::Raw))
+        } else {
+            let decode = |body: &[u8]| (def.decode_page)(&ctx, body);
+            pager
+                .next_page_decoded(|start| p.path(post, start), decode)
+                .await
+        };
+        let page = match next {
+            Ok(Some(Page::Decoded(page))) => {
+                let (kept, reached) = out.records.take_page(page, bookmark);
+                max.see(kept.0);
+                out.flush().await?;
+                if reached && p.newest_first {
+                    break;
+                }
+                continue;
+            }
+            Ok(Some(Page::Raw(page))) => page,
             Ok(None) => break,
             Err(Error::Api { status: 404, .. }) => {
                 tracing::warn!(
@@ -537,7 +561,7 @@ async fn read_post(
             }
         }
         out.flush().await?;
-        if let Some(r) = p.replies.filter(|_| shared.config.include_comment_replies) {
+        if let Some(r) = replies {
             max.see(super::replies::read(shared, def, r, &page, &ctx, bookmark, out).await?);
         }
         if reached && p.newest_first {

@@ -337,6 +337,21 @@ impl Client {
         path_and_query: &str,
         finder: bool,
     ) -> Result<T> {
+        self.get_with(endpoint, path_and_query, finder, |body: &[u8]| {
+            serde_json::from_slice::<T>(body)
+        })
+        .await
+    }
+
+    /// [`Client::get`] with the body decoded by `parse` (called once per successful
+    /// answer); a body `parse` rejects is treated as one that is not JSON.
+    pub(crate) async fn get_with<T>(
+        &self,
+        endpoint: &str,
+        path_and_query: &str,
+        finder: bool,
+        parse: impl Fn(&[u8]) -> serde_json::Result<T>,
+    ) -> Result<T> {
         if self.quota_exhausted.load(Ordering::SeqCst) {
             return Err(self.quota_error(endpoint));
         }
@@ -359,7 +374,7 @@ impl Client {
                         body,
                     });
                     if action == Action::Done {
-                        match serde_json::from_slice::<T>(body) {
+                        match parse(body) {
                             Ok(v) => return Ok(v),
                             Err(e) => (
                                 classify(Outcome::Transport(Transport::Decode)),

@@ -76,30 +76,125 @@ impl<'a> Pager<'a> {
         &mut self,
         path_at: impl FnOnce(usize) -> String,
     ) -> Result<Option<Vec<Box<RawValue>>>> {
+        let page = self
+            .fetch(path_at, |body| {
+                let c: Collection = serde_json::from_slice(body)?;
+                Ok((Page::<NotDecoded>::Raw(c.elements), c.paging))
+            })
+            .await?;
+        Ok(page.map(|p| match p {
+            Page::Raw(elements) => elements,
+            Page::Decoded(never) => match never {},
+        }))
+    }
+
+    /// Like [`Pager::next_page`], but decodes the page in one pass with `decode` (a
+    /// stream's `decode_page`): the records when every element decoded, else the raw
+    /// elements, for the caller to decode one by one (and skip the bad ones).
+    pub(crate) async fn next_page_decoded<D: OnePass>(
+        &mut self,
+        path_at: impl FnOnce(usize) -> String,
+        decode: impl Fn(&[u8]) -> serde_json::Result<D>,
+    ) -> Result<Option<Page<D>>> {
+        self.fetch(path_at, |body| {
+            let fast = decode(body).and_then(|d| {
+                let paging = d.paging().map(|r| serde_json::from_str(r.get()));
+                Ok((d, paging.transpose()?.flatten()))
+            });
+            match fast {
+                Ok((d, paging)) => Ok((Page::Decoded(d), paging)),
+                Err(_) => {
+                    let c: Collection = serde_json::from_slice(body)?;
+                    Ok((Page::Raw(c.elements), c.paging))
+                }
+            }
+        })
+        .await
+    }
+
+    /// Fetches and decodes the next page (and its `paging`) and moves the pager past it;
+    /// `None` once paging is over (an empty page ends it).
+    async fn fetch<D: OnePass>(
+        &mut self,
+        path_at: impl FnOnce(usize) -> String,
+        parse: impl Fn(&[u8]) -> serde_json::Result<(Page<D>, Option<Paging>)>,
+    ) -> Result<Option<Page<D>>> {
         if self.done {
             return Ok(None);
         }
         if self.cancel.is_some_and(|c| c.load(Ordering::SeqCst)) {
             return Err(Error::Cancelled);
         }
-        let page: Collection = self
+        let (page, paging) = self
             .client
-            .get(self.resource, &path_at(self.start), self.finder)
+            .get_with(self.resource, &path_at(self.start), self.finder, parse)
             .await?;
-        let n = page.elements.len();
+        let n = page.len();
         if n == 0 {
             self.done = true;
             return Ok(None);
         }
-        self.guard.check(self.label, self.start, &page.elements)?;
+        self.guard.check(self.label, self.start, page.ends())?;
         self.start += n;
-        let paging = page.paging.unwrap_or_default();
+        let paging = paging.unwrap_or_default();
         if self.total.is_none() {
             self.total = paging.total;
         }
         self.done = is_last(self.start, &paging, self.links_seen);
         self.links_seen |= paging.has_next_link();
-        Ok(Some(page.elements))
+        Ok(Some(page))
+    }
+}
+
+/// A collection page decoded in one pass by the layer that knows the elements' types (a
+/// stream's `decode_page`): what the pager needs of it.
+pub(crate) trait OnePass {
+    /// How many elements the page had.
+    fn len(&self) -> usize;
+    /// The first and last element of a non-empty page, in a form that is the same
+    /// whenever the elements are (for the loop guard).
+    fn ends(&self) -> (&[u8], &[u8]);
+    /// The page's `paging` object as sent.
+    fn paging(&self) -> Option<&RawValue>;
+}
+
+/// No one-pass decoding (plain [`Pager::next_page`]).
+enum NotDecoded {}
+
+impl OnePass for NotDecoded {
+    fn len(&self) -> usize {
+        match *self {}
+    }
+    fn ends(&self) -> (&[u8], &[u8]) {
+        match *self {}
+    }
+    fn paging(&self) -> Option<&RawValue> {
+        match *self {}
+    }
+}
+
+/// A page as [`Pager::next_page_decoded`] returns it.
+pub(crate) enum Page<D> {
+    /// Every element decoded in one pass.
+    Decoded(D),
+    /// The elements as sent (some did not decode in one pass, or only these were asked for).
+    Raw(Vec<Box<RawValue>>),
+}
+
+impl<D: OnePass> Page<D> {
+    fn len(&self) -> usize {
+        match self {
+            Page::Decoded(d) => d.len(),
+            Page::Raw(elements) => elements.len(),
+        }
+    }
+
+    /// The first and last element of a non-empty page, for the loop guard.
+    fn ends(&self) -> (&[u8], &[u8]) {
+        match self {
+            Page::Decoded(d) => d.ends(),
+            Page::Raw(e) => (e[0].get().as_bytes(), e[e.len() - 1].get().as_bytes()),
+        }
     }
 }
 
@@ -116,14 +211,11 @@ fn is_last(start_after: usize, paging: &Paging, links_seen: bool) -> bool {
 
 /// Detects a server that answers every offset with the same page.
 #[derive(Default)]
-struct LoopGuard(Option<(String, String)>);
+struct LoopGuard(Option<(Vec<u8>, Vec<u8>)>);
 
 impl LoopGuard {
-    fn check(&mut self, label: &str, start: usize, elements: &[Box<RawValue>]) -> Result<()> {
-        let (Some(first), Some(last)) = (elements.first(), elements.last()) else {
-            return Ok(());
-        };
-        let key = (first.get().to_string(), last.get().to_string());
+    fn check(&mut self, label: &str, start: usize, (first, last): (&[u8], &[u8])) -> Result<()> {
+        let key = (first.to_vec(), last.to_vec());
         if self.0.as_ref() == Some(&key) {
             return Err(Error::Decode {
                 stream: label.into(),

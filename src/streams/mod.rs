@@ -14,15 +14,18 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::domain::urn::PostUrn;
+use crate::domain::Cursor;
 pub use activity::Activity;
 pub use endpoint::{
     Endpoint, GeoBatch, GetAll, IdsBatch, OrgFinder, OrgKeyed, PostBatch, PostList, PostPaged,
     Replies, Showcase, TimeBound, VideoVariants, Window,
 };
-use records::{Record, RecordCtx};
+use records::{DecodedPage, Record, RecordCtx};
 
 /// Decodes one LinkedIn element into a record written to `out`; returns its cursor.
-pub type DecodeFn = fn(&RecordCtx, &str, &mut Vec<u8>) -> Result<Option<String>, String>;
+pub type DecodeFn = fn(&RecordCtx, &str, &mut Vec<u8>) -> Result<Option<Cursor>, String>;
+/// Decodes a whole collection page in one pass (the fast path; see `records::page`).
+pub type PageDecodeFn = fn(&RecordCtx, &[u8]) -> Result<DecodedPage, serde_json::Error>;
 /// Generates a stream's JSON Schema.
 pub type SchemaFn = fn() -> Value;
 
@@ -49,6 +52,7 @@ pub struct StreamDef {
     pub needs: &'static [Permission],
     pub schema: SchemaFn,
     pub decode: DecodeFn,
+    pub decode_page: PageDecodeFn,
 }
 
 impl std::fmt::Debug for StreamDef {
@@ -74,7 +78,7 @@ fn decode<T: Record>(
     ctx: &RecordCtx,
     raw: &str,
     out: &mut Vec<u8>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<Cursor>, String> {
     records::decode::<T>(ctx, raw, out)
 }
 
@@ -173,6 +177,7 @@ const POSTS_STREAM: StreamDef = StreamDef {
     needs: &[p::POSTS],
     schema: schema::<r::Post>,
     decode: decode::<r::Post>,
+    decode_page: records::decode_page::<r::Post>,
 };
 
 /// Replies to comments: "Get Comments on Comments", `GET /rest/socialActions/{comment
@@ -231,6 +236,7 @@ pub static STREAMS: &[StreamDef] = &[
         needs: &[p::ORGANIZATIONS],
         schema: schema::<r::Organization>,
         decode: decode::<r::Organization>,
+        decode_page: records::decode_page::<r::Organization>,
     },
     StreamDef {
         name: "follower_count",
@@ -242,6 +248,7 @@ pub static STREAMS: &[StreamDef] = &[
         needs: &[p::NETWORK_SIZES],
         schema: schema::<r::FollowerCount>,
         decode: decode::<r::FollowerCount>,
+        decode_page: records::decode_page::<r::FollowerCount>,
     },
     StreamDef {
         name: "follower_statistics",
@@ -253,6 +260,7 @@ pub static STREAMS: &[StreamDef] = &[
         needs: &[p::FOLLOWER_STATISTICS],
         schema: schema::<r::FollowerStatistics>,
         decode: decode::<r::FollowerStatistics>,
+        decode_page: records::decode_page::<r::FollowerStatistics>,
     },
     StreamDef {
         name: "follower_statistics_daily",
@@ -264,6 +272,7 @@ pub static STREAMS: &[StreamDef] = &[
         needs: &[p::FOLLOWER_STATISTICS],
         schema: schema::<r::FollowerStatisticsDaily>,
         decode: decode::<r::FollowerStatisticsDaily>,
+        decode_page: records::decode_page::<r::FollowerStatisticsDaily>,
     },
     StreamDef {
         name: "share_statistics",
@@ -275,6 +284,7 @@ pub static STREAMS: &[StreamDef] = &[
         needs: &[p::SHARE_STATISTICS],
         schema: schema::<r::ShareStatisticsLifetime>,
         decode: decode::<r::ShareStatisticsLifetime>,
+        decode_page: records::decode_page::<r::ShareStatisticsLifetime>,
     },
     StreamDef {
         name: "share_statistics_daily",
@@ -286,6 +296,7 @@ pub static STREAMS: &[StreamDef] = &[
         needs: &[p::SHARE_STATISTICS],
         schema: schema::<r::ShareStatisticsDaily>,
         decode: decode::<r::ShareStatisticsDaily>,
+        decode_page: records::decode_page::<r::ShareStatisticsDaily>,
     },
     StreamDef {
         name: "page_statistics",
@@ -297,6 +308,7 @@ pub static STREAMS: &[StreamDef] = &[
         needs: &[p::PAGE_STATISTICS],
         schema: schema::<r::PageStatisticsLifetime>,
         decode: decode::<r::PageStatisticsLifetime>,
+        decode_page: records::decode_page::<r::PageStatisticsLifetime>,
     },
     StreamDef {
         name: "page_statistics_daily",
@@ -308,6 +320,7 @@ pub static STREAMS: &[StreamDef] = &[
         needs: &[p::PAGE_STATISTICS],
         schema: schema::<r::PageStatisticsDaily>,
         decode: decode::<r::PageStatisticsDaily>,
+        decode_page: records::decode_page::<r::PageStatisticsDaily>,
     },
     POSTS_STREAM,
     StreamDef {
@@ -320,6 +333,7 @@ pub static STREAMS: &[StreamDef] = &[
         needs: &[p::POSTS, p::SHARE_STATISTICS],
         schema: schema::<r::PostStatistics>,
         decode: decode::<r::PostStatistics>,
+        decode_page: records::decode_page::<r::PostStatistics>,
     },
     StreamDef {
         name: "post_comments",
@@ -331,6 +345,7 @@ pub static STREAMS: &[StreamDef] = &[
         needs: &[p::POSTS, p::COMMENTS],
         schema: schema::<r::Comment>,
         decode: decode::<r::Comment>,
+        decode_page: records::decode_page::<r::Comment>,
     },
     StreamDef {
         name: "post_reactions",
@@ -342,6 +357,7 @@ pub static STREAMS: &[StreamDef] = &[
         needs: &[p::POSTS, p::REACTIONS],
         schema: schema::<r::Reaction>,
         decode: decode::<r::Reaction>,
+        decode_page: records::decode_page::<r::Reaction>,
     },
     StreamDef {
         name: "video_statistics",
@@ -353,6 +369,7 @@ pub static STREAMS: &[StreamDef] = &[
         needs: &[p::POSTS, p::VIDEO_ANALYTICS],
         schema: schema::<r::VideoStatistic>,
         decode: decode::<r::VideoStatistic>,
+        decode_page: records::decode_page::<r::VideoStatistic>,
     },
     StreamDef {
         name: "seniorities",
@@ -364,6 +381,7 @@ pub static STREAMS: &[StreamDef] = &[
         needs: &[p::SENIORITIES],
         schema: schema::<r::Taxonomy>,
         decode: decode::<r::Taxonomy>,
+        decode_page: records::decode_page::<r::Taxonomy>,
     },
     StreamDef {
         name: "functions",
@@ -375,6 +393,7 @@ pub static STREAMS: &[StreamDef] = &[
         needs: &[p::FUNCTIONS],
         schema: schema::<r::Taxonomy>,
         decode: decode::<r::Taxonomy>,
+        decode_page: records::decode_page::<r::Taxonomy>,
     },
     StreamDef {
         name: "industries",
@@ -386,6 +405,7 @@ pub static STREAMS: &[StreamDef] = &[
         needs: &[p::INDUSTRIES],
         schema: schema::<r::Taxonomy>,
         decode: decode::<r::Taxonomy>,
+        decode_page: records::decode_page::<r::Taxonomy>,
     },
     StreamDef {
         name: "geo",
@@ -397,6 +417,7 @@ pub static STREAMS: &[StreamDef] = &[
         needs: &[p::FOLLOWER_STATISTICS, p::GEO],
         schema: schema::<r::Geo>,
         decode: decode::<r::Geo>,
+        decode_page: records::decode_page::<r::Geo>,
     },
 ];
 

@@ -77,7 +77,10 @@ fn has_escape(bytes: &[u8]) -> bool {
         u64::from_le_bytes(w)
     };
     if bytes.len() < 8 {
-        return bytes.iter().any(|&b| ESCAPE[b as usize] != 0);
+        // One word, padded with a byte that needs no escape (most keys are this short).
+        let mut w = [b'a'; 8];
+        w[..bytes.len()].copy_from_slice(bytes);
+        return escape_mask(u64::from_le_bytes(w)) != 0;
     }
     let mut mask = 0;
     for c in bytes.chunks_exact(8) {

@@ -21,6 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{json, Value};
 
 use crate::config::Granularity;
+use crate::domain::Cursor;
 
 /// A typed record struct whose unknown fields go to an `extra: Extra` member. Nested
 /// structs are declared with this so no level can forget its extras.
@@ -79,8 +80,8 @@ macro_rules! time_bound {
                 self.time_granularity = ctx.granularity.as_str().to_string();
                 self.date = self.time_range.start.unwrap_or_default().date();
             }
-            fn cursor(&self) -> Option<String> {
-                Some(self.date.to_string())
+            fn cursor(&self) -> Option<$crate::domain::Cursor> {
+                Some($crate::domain::Cursor::Date(self.date))
             }
         }
     };
@@ -89,6 +90,7 @@ macro_rules! time_bound {
 pub mod json;
 mod lookups;
 mod organizations;
+mod page;
 mod pages;
 mod posts;
 mod social;
@@ -96,6 +98,7 @@ mod statistics;
 
 pub use lookups::*;
 pub use organizations::*;
+pub use page::{decode_page, DecodedPage};
 pub use pages::*;
 pub use posts::*;
 pub use social::*;
@@ -125,8 +128,8 @@ pub struct RecordCtx<'a> {
 pub trait Record: Serialize + for<'de> Deserialize<'de> + JsonSchema {
     /// Fills the fields the engine knows (organization, post, dates).
     fn enrich(&mut self, ctx: &RecordCtx);
-    /// The record's cursor value, for incremental streams (sortable text).
-    fn cursor(&self) -> Option<String> {
+    /// The record's cursor value, for incremental streams.
+    fn cursor(&self) -> Option<Cursor> {
         None
     }
     /// After `enrich`: whether the record is complete (e.g. has its primary key); the
@@ -147,7 +150,7 @@ pub fn decode<T: Record>(
     ctx: &RecordCtx,
     raw: &str,
     out: &mut Vec<u8>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<Cursor>, String> {
     // from_str also rejects trailing text after the element.
     let mut rec: T = serde_json::from_str(raw).map_err(|_| decode_error::<T>(raw))?;
     rec.enrich(ctx);
@@ -216,6 +219,13 @@ impl Timestamp {
             Some(s) => s.to_string(),
             None => self.chrono_rfc3339(),
         }
+    }
+
+    /// The instant as a cursor; `None` for years outside 0000..=9999, whose RFC 3339 text
+    /// (with a sign) a state file could not carry back.
+    pub fn cursor(self) -> Option<Cursor> {
+        self.fast_rfc3339(&mut [0u8; 24])?;
+        DateTime::from_timestamp_millis(self.0).map(Cursor::Time)
     }
 
     /// chrono's text: the reference, and the form for years outside 0000..=9999.

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{org_id, Extra, JsonObject, Record, RecordCtx, Timestamp};
+use super::{org_id, Cursor, Extra, JsonObject, Record, RecordCtx, Timestamp};
 
 typed! {
     /// Whether the author edited the post.
@@ -83,7 +83,7 @@ impl Record for Post {
         self.organization_id = org_id(ctx.organization);
         self.content_type = content_type(self.content.as_ref()).to_string();
     }
-    fn cursor(&self) -> Option<String> {
-        self.last_modified_at.map(Timestamp::to_rfc3339)
+    fn cursor(&self) -> Option<Cursor> {
+        self.last_modified_at.and_then(Timestamp::cursor)
     }
 }

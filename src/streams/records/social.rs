@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{AuditStamp, Extra, JsonObject, Record, RecordCtx, TimeRange, Timestamp};
+use super::{AuditStamp, Cursor, Extra, JsonObject, Record, RecordCtx, TimeRange, Timestamp};
 
 typed! {
     /// A comment's text and its mentions (`attributes`).
@@ -113,8 +113,8 @@ impl Record for Comment {
             .and_then(|c| c.time)
             .or(self.created_at);
     }
-    fn cursor(&self) -> Option<String> {
-        self.last_modified_at.map(Timestamp::to_rfc3339)
+    fn cursor(&self) -> Option<Cursor> {
+        self.last_modified_at.and_then(Timestamp::cursor)
     }
     fn check(&self) -> Result<(), String> {
         if self.comment_urn.is_empty() {
@@ -153,8 +153,8 @@ impl Record for Reaction {
         self.organization = ctx.organization.to_string();
         self.created_at = self.created.as_ref().and_then(|c| c.time);
     }
-    fn cursor(&self) -> Option<String> {
-        self.created_at.map(Timestamp::to_rfc3339)
+    fn cursor(&self) -> Option<Cursor> {
+        self.created_at.and_then(Timestamp::cursor)
     }
 }
 

@@ -414,3 +414,115 @@ fn timestamps_read_as_before() {
         .unwrap_err()
         .contains("expected epoch milliseconds, got {\"t\":1}"));
 }
+
+/// Decodes `page` element by element, as the careful path does: the records' bytes and
+/// cursors.
+fn element_by_element(stream: &str, c: &RecordCtx, page: &Value) -> (Vec<u8>, Vec<Option<Cursor>>) {
+    let def = find(stream).unwrap();
+    let (mut out, mut cursors) = (Vec::new(), Vec::new());
+    for e in page["elements"].as_array().unwrap() {
+        cursors.push((def.decode)(c, &e.to_string(), &mut out).unwrap());
+        out.push(b'\n');
+    }
+    (out, cursors)
+}
+
+/// Issue 17: the one-pass page decoder writes exactly what decoding each element on its
+/// own writes, for LinkedIn's recorded pages and for elements full of edge cases.
+#[test]
+fn a_page_decodes_in_one_pass_as_element_by_element() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/recorded");
+    let mut pages = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.to_string_lossy().to_string();
+        let Some(body_path) = name.strip_suffix(".provenance.json") else {
+            continue;
+        };
+        let prov: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        if prov["elements_at"] == "elements" {
+            let body = std::fs::read_to_string(format!("{body_path}.json")).unwrap();
+            pages.push((prov["stream"].as_str().unwrap().to_string(), body));
+        }
+    }
+    assert!(
+        pages.len() >= 5,
+        "recorded collection pages: {}",
+        pages.len()
+    );
+    let comment = |i: i64| {
+        json!({"$URN": format!("urn:li:comment:(urn:li:activity:9,{i})"), "id": i.to_string(),
+            "object": "urn:li:activity:9", "actor": "urn:li:organization:5",
+            "message": {"text": "quote \" backslash \\ tab \t é 🎉 \u{1}", "attributes": [{"x": 0.1}]},
+            "created": {"time": 1_700_000_000_000_i64 + i}, "lastModified": {"time": 1_800_000_000_000_i64 - i},
+            "likesSummary": {"totalLikes": i, "newCount": {"deep": [1.5e300, -0.0, 0.09090909090909091]}},
+            "unknownTop": {"$key": null}})
+    };
+    let synthetic = json!({"paging": {"start": 0, "count": 3, "links": [], "total": 3},
+        "elements": [comment(1), comment(2), comment(3)], "other": [1, {"a": "b"}]});
+    pages.push(("post_comments".into(), synthetic.to_string()));
+    let reactions = json!({"elements": [
+        {"id": "urn:li:reaction:(urn:li:person:a,urn:li:activity:9)", "reactionType": "LIKE",
+         "created": {"time": 5, "actor": "urn:li:person:a"}, "root": "urn:li:activity:9"},
+        {"id": "urn:li:reaction:(urn:li:person:b,urn:li:activity:9)", "reactionType": "PRAISE"}]});
+    pages.push(("post_reactions".into(), reactions.to_string()));
+
+    let c = ctx(Some("urn:li:share:1"), Some("VIDEO_VIEW"));
+    for (stream, body) in &pages {
+        let def = find(stream).unwrap();
+        let page = (def.decode_page)(&c, body.as_bytes())
+            .unwrap_or_else(|e| panic!("{stream}: one pass failed: {e}"));
+        let value: Value = serde_json::from_str(body).unwrap();
+        let (out, cursors) = element_by_element(stream, &c, &value);
+        assert_eq!(
+            String::from_utf8_lossy(&page.out),
+            String::from_utf8_lossy(&out),
+            "{stream}: the one pass wrote other bytes"
+        );
+        let got: Vec<Option<Cursor>> = page.records.iter().map(|(_, c)| *c).collect();
+        assert_eq!(got, cursors, "{stream}: cursors");
+        assert_eq!(
+            page.records.len(),
+            value["elements"].as_array().unwrap().len()
+        );
+        let last = page.records.len() - 1;
+        assert_eq!(
+            page.record(last),
+            out[..out.len() - 1].rsplit(|&b| b == b'\n').next().unwrap(),
+            "{stream}: the last record's line"
+        );
+        match (&page.paging, value.get("paging")) {
+            (Some(raw), Some(p)) => {
+                assert_eq!(&serde_json::from_str::<Value>(raw.get()).unwrap(), p)
+            }
+            (None, None) => {}
+            (got, sent) => panic!("{stream}: paging {got:?} for {sent:?}"),
+        }
+    }
+}
+
+/// Anything the careful path would treat differently makes the one pass fail (the engine
+/// then decodes the page element by element): an element that does not decode, a record
+/// without its key, and an envelope that is not one collection.
+#[test]
+fn the_one_pass_fails_on_what_it_cannot_decode_exactly() {
+    let c = ctx(Some("urn:li:share:1"), None);
+    let def = find("post_comments").unwrap();
+    let good = json!({"commentUrn": "urn:li:comment:(urn:li:activity:9,1)", "id": "1"});
+    for (why, body) in [
+        ("a field of the wrong type", json!({"elements": [good, {"commentUrn": "urn:li:comment:(a,2)", "created": {"time": "soon"}}]}).to_string()),
+        ("no key to build the comment URN from", json!({"elements": [good, {"actor": "urn:li:person:a"}]}).to_string()),
+        ("not an object", json!({"elements": [good, 7]}).to_string()),
+        ("no elements", json!({"paging": {"total": 0}}).to_string()),
+        ("elements twice", r#"{"elements":[],"elements":[]}"#.to_string()),
+        ("text after the page", format!("{} x", json!({"elements": [good]}))),
+        ("a truncated page", json!({"elements": [good, good]}).to_string().chars().take(40).collect()),
+    ] {
+        assert!(
+            (def.decode_page)(&c, body.as_bytes()).is_err(),
+            "{why}: the one pass accepted {body}"
+        );
+    }
+    let page = (def.decode_page)(&c, json!({"elements": []}).to_string().as_bytes()).unwrap();
+    assert!(page.records.is_empty() && page.out.is_empty() && page.paging.is_none());
+}
