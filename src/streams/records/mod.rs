@@ -224,7 +224,12 @@ impl Timestamp {
     /// The instant as a cursor; `None` for years outside 0000..=9999, whose RFC 3339 text
     /// (with a sign) a state file could not carry back.
     pub fn cursor(self) -> Option<Cursor> {
-        self.fast_rfc3339(&mut [0u8; 24])?;
+        // 0000-01-01T00:00:00.000Z ..= 9999-12-31T23:59:59.999Z
+        const YEARS_0_TO_9999: std::ops::RangeInclusive<i64> =
+            -62_167_219_200_000..=253_402_300_799_999;
+        if !YEARS_0_TO_9999.contains(&self.0) {
+            return None;
+        }
         DateTime::from_timestamp_millis(self.0).map(Cursor::Time)
     }
 

@@ -385,6 +385,13 @@ fn timestamp_edges_write_as_chrono_does() {
             Timestamp(ms).chrono_rfc3339(),
             "{ms}"
         );
+        // The typed cursor is the one its text (as a state file carries it) parses to;
+        // outside years 0000..=9999 there is none (the text has a sign no state reads
+        // back, or chrono has no such time at all).
+        let in_range = (-62_167_219_200_000..=253_402_300_799_999).contains(&ms);
+        let expected = Cursor::parse(&Timestamp(ms).to_rfc3339()).filter(|_| in_range);
+        assert_eq!(Timestamp(ms).cursor(), expected, "{ms}");
+        assert_eq!(expected.is_some(), in_range, "{ms}");
     }
 }
 
