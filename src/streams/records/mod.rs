@@ -207,6 +207,18 @@ fn element_id(raw: &str) -> String {
     "(no id)".to_string()
 }
 
+/// "00" to "99", two bytes each.
+static DIGIT_PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
 /// Epoch milliseconds from LinkedIn, written as an RFC 3339 UTC timestamp with millis.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp(pub i64);
@@ -259,15 +271,17 @@ impl Timestamp {
         if !(0..=9999).contains(&year) {
             return None;
         }
-        // Two digits at a time: every field is below 100 but the year and millis.
-        let two = |buf: &mut [u8; 24], at: usize, v: i64| {
-            buf[at] = b'0' + (v / 10) as u8;
-            buf[at + 1] = b'0' + (v % 10) as u8;
+        // Two digits at a time from a table (every field is below 100 but the year and
+        // millis), in unsigned arithmetic: all fields are non-negative here.
+        let two = |buf: &mut [u8; 24], at: usize, v: u64| {
+            let d = &DIGIT_PAIRS[(v % 100) as usize * 2..][..2];
+            buf[at..at + 2].copy_from_slice(d);
         };
+        let (year, month, day, ms) = (year as u64, month as u64, day as u64, ms as u64);
         let secs = ms / 1000;
         *buf = *b"0000-00-00T00:00:00.000Z";
         two(buf, 0, year / 100);
-        two(buf, 2, year % 100);
+        two(buf, 2, year);
         two(buf, 5, month);
         two(buf, 8, day);
         two(buf, 11, secs / 3600);
