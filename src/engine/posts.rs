@@ -219,7 +219,7 @@ pub(super) async fn social_counts(
                 Ok(read) => {
                     let mut counts = SocialCounts::new();
                     for batch in read.answers {
-                        counts.extend(batch.counts());
+                        counts.extend(batch.counts().map(|(urn, c)| (urn.into_boxed_str(), c)));
                     }
                     Ok(Social {
                         counts: Some(counts),

@@ -30,7 +30,7 @@ use crate::streams::records::RecordCtx;
 use crate::streams::{Endpoint, GeoBatch, GetAll, IdsBatch, OrgFinder, PostRef, StreamDef};
 
 /// Activity counts per post URN.
-pub(super) type SocialCounts = std::collections::HashMap<String, Counts>;
+pub(super) type SocialCounts = std::collections::HashMap<Box<str>, Counts>;
 
 /// Everything the units of a read share.
 pub(super) struct Shared<'a> {

@@ -27,22 +27,24 @@ pub enum Activity {
     Reactions,
 }
 
-/// (top-level comments, reactions, comments with replies) of one post.
+/// (top-level comments, reactions, comments with replies) of one post. Kept for every
+/// post of every organization through a read, so 32-bit (a count past 4 billion would
+/// saturate; no post has that many comments).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Counts {
-    pub comments: u64,
-    pub reactions: u64,
-    pub all_comments: u64,
+    pub comments: u32,
+    pub reactions: u32,
+    pub all_comments: u32,
 }
 
 impl Activity {
     /// This activity's count.
     pub(crate) fn of(self, c: Counts) -> u64 {
-        match self {
+        u64::from(match self {
             Activity::Comments => c.comments,
             Activity::CommentsWithReplies => c.all_comments,
             Activity::Reactions => c.reactions,
-        }
+        })
     }
 
     /// The count to watch when replies are read too: a new reply changes
@@ -103,13 +105,14 @@ impl MetaBatch {
                     (c.top_level_count.unwrap_or(all), all)
                 })
                 .unwrap_or_default();
-            let reactions = m.reaction_summaries.values().filter_map(|r| r.count).sum();
+            let reactions: u64 = m.reaction_summaries.values().filter_map(|r| r.count).sum();
+            let small = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
             (
                 urn,
                 Counts {
-                    comments,
-                    reactions,
-                    all_comments,
+                    comments: small(comments),
+                    reactions: small(reactions),
+                    all_comments: small(all_comments),
                 },
             )
         })

@@ -64,6 +64,8 @@ pub fn decode_page<T: Record>(
         t: PhantomData,
     })?;
     de.end()?;
+    // The page waits in the sink's queue at its size, not with the room left over.
+    page.out.shrink_to_fit();
     Ok(page)
 }
 
