@@ -14,11 +14,26 @@ use crate::error::{Error, Result};
 pub(crate) const RESOURCE: &str = "organizationAcls";
 const PAGE_SIZE: usize = 100;
 
+/// An ACL's page. The current field is `organization` (the page above; a real answer in
+/// `tests/recorded/kiwiq_organization_acls.json` has it). Older shapes are read too, so a
+/// page is never skipped for its field's name: `organizationTarget`, and
+/// `organizationalTarget`, the field of the v2 `organizationalEntityAcls` resource that
+/// organizationAcls replaced.
 #[derive(Deserialize)]
 struct Acl {
     organization: Option<String>,
     #[serde(rename = "organizationTarget")]
     organization_target: Option<String>,
+    #[serde(rename = "organizationalTarget")]
+    organizational_target: Option<String>,
+}
+
+impl Acl {
+    fn page(self) -> Option<String> {
+        self.organization
+            .or(self.organization_target)
+            .or(self.organizational_target)
+    }
 }
 
 /// The organizations to read: `configured` when given, else every page the member who
@@ -40,7 +55,7 @@ pub(crate) async fn resolve(configured: &[String], client: &Client) -> Result<Ve
                 stream: RESOURCE.into(),
                 detail: e.to_string(),
             })?;
-            if let Some(o) = acl.organization.or(acl.organization_target) {
+            if let Some(o) = acl.page() {
                 orgs.insert(o);
             }
         }
@@ -51,4 +66,31 @@ pub(crate) async fn resolve(configured: &[String], client: &Client) -> Result<Ve
         ));
     }
     Ok(orgs.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_known_name_of_the_page_field_is_read() {
+        for (body, page) in [
+            (
+                r#"{"organization":"urn:li:organization:1","role":"ADMINISTRATOR"}"#,
+                Some("urn:li:organization:1"),
+            ),
+            (
+                r#"{"organizationTarget":"urn:li:organization:2"}"#,
+                Some("urn:li:organization:2"),
+            ),
+            (
+                r#"{"organizationalTarget":"urn:li:organization:3"}"#,
+                Some("urn:li:organization:3"),
+            ),
+            (r#"{"roleAssignee":"urn:li:person:a"}"#, None),
+        ] {
+            let acl: Acl = serde_json::from_str(body).unwrap();
+            assert_eq!(acl.page().as_deref(), page, "{body}");
+        }
+    }
 }

@@ -447,7 +447,9 @@ fn a_page_decodes_in_one_pass_as_element_by_element() {
             continue;
         };
         let prov: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        if prov["elements_at"] == "elements" {
+        // Collection pages of a stream (discovery's organizationAcls pages have none).
+        let stream = prov["stream"].as_str().unwrap_or_default();
+        if prov["elements_at"] == "elements" && find(stream).is_some() {
             let body = std::fs::read_to_string(format!("{body_path}.json")).unwrap();
             pages.push((prov["stream"].as_str().unwrap().to_string(), body));
         }
