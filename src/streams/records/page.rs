@@ -58,11 +58,11 @@ pub fn decode_page<T: Record>(
     // slice, serde_json checks each string on its own: 11 % of a comment's instructions).
     let body = std::str::from_utf8(body).map_err(de::Error::custom)?;
     let mut de = serde_json::Deserializer::from_str(body);
-    (&mut de).deserialize_map(PageVisitor::<T> {
+    (&mut de).deserialize_map(PageVisitor(Target::<T> {
         ctx,
         page: &mut page,
         t: PhantomData,
-    })?;
+    }))?;
     de.end()?;
     // The page waits in the sink's queue at its size, not with the room left over.
     page.out.shrink_to_fit();
@@ -78,11 +78,29 @@ enum Key {
     Other,
 }
 
-struct PageVisitor<'p, 'c, T> {
+/// Where the records of `T` go: the partition's context and the page being written.
+struct Target<'p, 'c, T> {
     ctx: &'p RecordCtx<'c>,
     page: &'p mut DecodedPage,
     t: PhantomData<T>,
 }
+
+impl<'c, T> Target<'_, 'c, T> {
+    fn reborrow(&mut self) -> Target<'_, 'c, T> {
+        Target {
+            ctx: self.ctx,
+            page: &mut *self.page,
+            t: PhantomData,
+        }
+    }
+}
+
+/// The page object.
+struct PageVisitor<'p, 'c, T>(Target<'p, 'c, T>);
+/// Its `elements` array.
+struct Elements<'p, 'c, T>(Target<'p, 'c, T>);
+/// One element, written as a record line.
+struct Element<'p, 'c, T>(Target<'p, 'c, T>);
 
 impl<'de, T: Record> Visitor<'de> for PageVisitor<'_, '_, T> {
     type Value = ();
@@ -91,21 +109,17 @@ impl<'de, T: Record> Visitor<'de> for PageVisitor<'_, '_, T> {
         f.write_str("a collection page")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         let (mut elements, mut paging) = (false, false);
         while let Some(key) = map.next_key::<Key>()? {
             match key {
                 Key::Elements if !elements => {
                     elements = true;
-                    map.next_value_seed(Elements::<T> {
-                        ctx: self.ctx,
-                        page: &mut *self.page,
-                        t: PhantomData,
-                    })?;
+                    map.next_value_seed(Elements(self.0.reborrow()))?;
                 }
                 Key::Paging if !paging => {
                     paging = true;
-                    self.page.paging = Some(map.next_value()?);
+                    self.0.page.paging = Some(map.next_value()?);
                 }
                 Key::Elements => return Err(de::Error::duplicate_field("elements")),
                 Key::Paging => return Err(de::Error::duplicate_field("paging")),
@@ -119,12 +133,6 @@ impl<'de, T: Record> Visitor<'de> for PageVisitor<'_, '_, T> {
         }
         Ok(())
     }
-}
-
-struct Elements<'p, 'c, T> {
-    ctx: &'p RecordCtx<'c>,
-    page: &'p mut DecodedPage,
-    t: PhantomData<T>,
 }
 
 impl<'de, T: Record> DeserializeSeed<'de> for Elements<'_, '_, T> {
@@ -141,34 +149,22 @@ impl<'de, T: Record> Visitor<'de> for Elements<'_, '_, T> {
         f.write_str("an array of elements")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq
-            .next_element_seed(Element::<T> {
-                ctx: self.ctx,
-                page: &mut *self.page,
-                t: PhantomData,
-            })?
-            .is_some()
-        {}
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Element(self.0.reborrow()))?.is_some() {}
         Ok(())
     }
-}
-
-struct Element<'p, 'c, T> {
-    ctx: &'p RecordCtx<'c>,
-    page: &'p mut DecodedPage,
-    t: PhantomData<T>,
 }
 
 impl<'de, T: Record> DeserializeSeed<'de> for Element<'_, '_, T> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        let Target { ctx, page, .. } = self.0;
         let mut rec = T::deserialize(d)?;
-        rec.enrich(self.ctx);
+        rec.enrich(ctx);
         rec.check().map_err(de::Error::custom)?;
-        json::write(&mut self.page.out, &rec).map_err(de::Error::custom)?;
-        self.page.out.push(b'\n');
-        self.page.records.push((self.page.out.len(), rec.cursor()));
+        json::write(&mut page.out, &rec).map_err(de::Error::custom)?;
+        page.out.push(b'\n');
+        page.records.push((page.out.len(), rec.cursor()));
         Ok(())
     }
 }
