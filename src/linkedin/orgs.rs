@@ -24,15 +24,17 @@ struct Acl {
     organization: Option<String>,
     #[serde(rename = "organizationTarget")]
     organization_target: Option<String>,
+    /// Read only when it is a URN: a field this old must not fail discovery.
     #[serde(rename = "organizationalTarget")]
-    organizational_target: Option<String>,
+    organizational_target: Option<serde_json::Value>,
 }
 
 impl Acl {
     fn page(self) -> Option<String> {
-        self.organization
-            .or(self.organization_target)
-            .or(self.organizational_target)
+        self.organization.or(self.organization_target).or_else(|| {
+            self.organizational_target
+                .and_then(|v| v.as_str().map(str::to_string))
+        })
     }
 }
 
@@ -88,6 +90,7 @@ mod tests {
                 Some("urn:li:organization:3"),
             ),
             (r#"{"roleAssignee":"urn:li:person:a"}"#, None),
+            (r#"{"organizationalTarget":{"unexpected":1}}"#, None),
         ] {
             let acl: Acl = serde_json::from_str(body).unwrap();
             assert_eq!(acl.page().as_deref(), page, "{body}");

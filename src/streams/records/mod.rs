@@ -81,7 +81,12 @@ macro_rules! time_bound {
                 self.date = self.time_range.start.unwrap_or_default().date();
             }
             fn cursor(&self) -> Option<$crate::domain::Cursor> {
-                Some($crate::domain::Cursor::Date(self.date))
+                // As for time cursors: a year outside 0000..=9999 is written with a sign
+                // no state reads back, so it is no cursor.
+                use chrono::Datelike;
+                (0..=9999)
+                    .contains(&self.date.year())
+                    .then_some($crate::domain::Cursor::Date(self.date))
             }
         }
     };

@@ -340,6 +340,21 @@ fn known_fields_are_renamed_and_engine_fields_filled() {
     assert_valid("follower_statistics_daily", &r);
 }
 
+/// A statistics day's cursor is the day, but only a day a state can carry back: a year
+/// before 0000 (written with a sign) is no cursor, as for time cursors.
+#[test]
+fn a_day_outside_years_0000_to_9999_is_no_cursor() {
+    let def = find("follower_statistics_daily").unwrap();
+    let cursor = |start: i64| {
+        let raw = json!({"timeRange": {"start": start, "end": start + 86_400_000},
+            "organizationalEntity": "urn:li:organization:5"});
+        (def.decode)(&ctx(None, None), &raw.to_string(), &mut Vec::new()).unwrap()
+    };
+    assert_eq!(cursor(1_704_067_200_000), Cursor::parse("2024-01-01"));
+    assert_eq!(cursor(-62_167_219_200_000), Cursor::parse("0000-01-01"));
+    assert_eq!(cursor(-62_200_000_000_000), None);
+}
+
 #[test]
 fn content_types() {
     let obj = |v: Value| v.as_object().unwrap().clone();
