@@ -3,12 +3,12 @@
 //!
 //! Why: reading a page first as raw elements (to keep the others when one does not decode,
 //! issue 18) and then decoding each element scans every byte twice. On the comments
-//! benchmark that first scan was 21 % of the connector's instructions (callgrind, 9,473
-//! comments; see docs/benchmarks.md). This pass is the fast path only: any element that
-//! does not decode, or anything unexpected in the envelope, fails the whole pass, and the
-//! caller reads the page again the careful way (raw elements, each decoded on its own, a
-//! bad one skipped with a warning). For a page that decodes, both ways write the same
-//! bytes (tested against each other).
+//! benchmark that first scan was 21 % of the connector's instructions (callgrind on the
+//! 9,473 comments of `make bench`'s instruction count, before this change). This pass is
+//! the fast path only: any element that does not decode, or anything unexpected in the
+//! envelope, fails the whole pass, and the caller reads the page again the careful way
+//! (raw elements, each decoded on its own, a bad one skipped with a warning). For a page
+//! that decodes, both ways write the same bytes (tested against each other).
 //!
 //! The envelope is a Rest.li collection (`{"elements": [..], "paging": {..}}`, other keys
 //! ignored; <https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/pagination>).
