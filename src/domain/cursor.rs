@@ -6,7 +6,10 @@
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
+
+/// The years whose cursors a state file carries (written without a sign).
+const STATE_YEARS: std::ops::RangeInclusive<i32> = 0..=9999;
 
 /// A typed cursor value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -18,6 +21,18 @@ pub enum Cursor {
 }
 
 impl Cursor {
+    /// The cursor of a day, if a state can carry it: its text has no sign only for years
+    /// 0000..=9999, and [`Cursor::parse`] reads no other.
+    pub fn of_day(d: NaiveDate) -> Option<Cursor> {
+        STATE_YEARS.contains(&d.year()).then_some(Cursor::Date(d))
+    }
+
+    /// The cursor of an instant, if a state can carry it (years 0000..=9999, as
+    /// [`Cursor::of_day`]).
+    pub fn of_instant(t: DateTime<Utc>) -> Option<Cursor> {
+        STATE_YEARS.contains(&t.year()).then_some(Cursor::Time(t))
+    }
+
     /// Parses a date (`YYYY-MM-DD`) or an RFC 3339 time with any offset and precision.
     pub fn parse(s: &str) -> Option<Cursor> {
         if s.len() == 10 {

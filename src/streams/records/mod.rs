@@ -81,12 +81,7 @@ macro_rules! time_bound {
                 self.date = self.time_range.start.unwrap_or_default().date();
             }
             fn cursor(&self) -> Option<$crate::domain::Cursor> {
-                // As for time cursors: a year outside 0000..=9999 is written with a sign
-                // no state reads back, so it is no cursor.
-                use chrono::Datelike;
-                (0..=9999)
-                    .contains(&self.date.year())
-                    .then_some($crate::domain::Cursor::Date(self.date))
+                $crate::domain::Cursor::of_day(self.date)
             }
         }
     };
@@ -238,16 +233,9 @@ impl Timestamp {
         }
     }
 
-    /// The instant as a cursor; `None` for years outside 0000..=9999, whose RFC 3339 text
-    /// (with a sign) a state file could not carry back.
+    /// The instant as a cursor (`None` where a state could not carry it back).
     pub fn cursor(self) -> Option<Cursor> {
-        // 0000-01-01T00:00:00.000Z ..= 9999-12-31T23:59:59.999Z
-        const YEARS_0_TO_9999: std::ops::RangeInclusive<i64> =
-            -62_167_219_200_000..=253_402_300_799_999;
-        if !YEARS_0_TO_9999.contains(&self.0) {
-            return None;
-        }
-        DateTime::from_timestamp_millis(self.0).map(Cursor::Time)
+        DateTime::from_timestamp_millis(self.0).and_then(Cursor::of_instant)
     }
 
     /// chrono's text: the reference, and the form for years outside 0000..=9999.
