@@ -152,10 +152,20 @@ pub fn decode<T: Record>(
     out: &mut Vec<u8>,
 ) -> Result<Option<Cursor>, String> {
     // from_str also rejects trailing text after the element.
-    let mut rec: T = serde_json::from_str(raw).map_err(|_| decode_error::<T>(raw))?;
+    let rec: T = serde_json::from_str(raw).map_err(|_| decode_error::<T>(raw))?;
+    write_record(rec, ctx, out).map_err(|e| format!("element {}: {e}", element_id(raw)))
+}
+
+/// What follows decoding on both paths (an element on its own, a page in one pass): the
+/// engine's fields filled, the record checked ([`Record::check`]'s message names the
+/// missing field) and written to `out`; its cursor.
+pub(crate) fn write_record<T: Record>(
+    mut rec: T,
+    ctx: &RecordCtx,
+    out: &mut Vec<u8>,
+) -> Result<Option<Cursor>, String> {
     rec.enrich(ctx);
-    rec.check()
-        .map_err(|e| format!("element {}: {e}", element_id(raw)))?;
+    rec.check()?;
     json::write(out, &rec).map_err(|e| e.to_string())?;
     Ok(rec.cursor())
 }

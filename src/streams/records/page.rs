@@ -20,7 +20,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{json, Record, RecordCtx};
+use super::{write_record, Record, RecordCtx};
 use crate::domain::Cursor;
 
 /// A page whose elements all decoded.
@@ -159,12 +159,10 @@ impl<'de, T: Record> DeserializeSeed<'de> for Element<'_, '_, T> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         let Target { ctx, page, .. } = self.0;
-        let mut rec = T::deserialize(d)?;
-        rec.enrich(ctx);
-        rec.check().map_err(de::Error::custom)?;
-        json::write(&mut page.out, &rec).map_err(de::Error::custom)?;
+        let cursor =
+            write_record(T::deserialize(d)?, ctx, &mut page.out).map_err(de::Error::custom)?;
         page.out.push(b'\n');
-        page.records.push((page.out.len(), rec.cursor()));
+        page.records.push((page.out.len(), cursor));
         Ok(())
     }
 }
