@@ -71,26 +71,27 @@ impl Records {
         let DecodedPage {
             mut out, records, ..
         } = page;
-        if !records.iter().any(|(_, c)| older(c)) {
-            records.iter().for_each(|(_, c)| max.see(*c));
-            self.count += records.len() as u64;
+        let reached = records.iter().any(|(_, c)| older(c));
+        // Nothing dropped: the page's buffer is taken whole (no copy when ours is empty).
+        if !reached {
             if self.buf.is_empty() {
                 std::mem::swap(&mut self.buf, &mut out);
             } else {
                 self.buf.extend_from_slice(&out);
             }
-            return (max, false);
         }
         let mut start = 0;
         for (end, c) in &records {
             if !older(c) {
-                self.buf.extend_from_slice(&out[start..*end]);
+                if reached {
+                    self.buf.extend_from_slice(&out[start..*end]);
+                }
                 self.count += 1;
                 max.see(*c);
             }
             start = *end;
         }
-        (max, true)
+        (max, reached)
     }
 
     /// Like `push`, but drops a record whose cursor is not after `bookmark`.
