@@ -532,16 +532,7 @@ async fn read_post(
                 .await
         };
         let page = match next {
-            Ok(Some(Page::Decoded(page))) => {
-                let (kept, reached) = out.records.take_page(page, bookmark);
-                max.see(kept.0);
-                out.flush().await?;
-                if reached && p.newest_first {
-                    break;
-                }
-                continue;
-            }
-            Ok(Some(Page::Raw(page))) => page,
+            Ok(Some(page)) => page,
             Ok(None) => break,
             Err(Error::Api { status: 404, .. }) => {
                 tracing::warn!(
@@ -553,17 +544,30 @@ async fn read_post(
             }
             Err(e) => return Err(e),
         };
-        let mut reached = false;
-        for raw in &page {
-            match out.records.push_newer(def, &ctx, raw, bookmark)? {
-                Pushed::Kept(c) => max.see(c),
-                Pushed::Older => reached = true,
+        let reached = match page {
+            Page::Decoded(page) => {
+                let (kept, reached) = out.records.take_page(page, bookmark);
+                max.see(kept.0);
+                out.flush().await?;
+                reached
             }
-        }
-        out.flush().await?;
-        if let Some(r) = replies {
-            max.see(super::replies::read(shared, def, r, &page, &ctx, bookmark, out).await?);
-        }
+            Page::Raw(page) => {
+                let mut reached = false;
+                for raw in &page {
+                    match out.records.push_newer(def, &ctx, raw, bookmark)? {
+                        Pushed::Kept(c) => max.see(c),
+                        Pushed::Older => reached = true,
+                    }
+                }
+                out.flush().await?;
+                if let Some(r) = replies {
+                    max.see(
+                        super::replies::read(shared, def, r, &page, &ctx, bookmark, out).await?,
+                    );
+                }
+                reached
+            }
+        };
         if reached && p.newest_first {
             break;
         }
