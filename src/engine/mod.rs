@@ -234,7 +234,7 @@ fn announce<W: Write>(
 }
 
 /// Runs the units while the sink consumes their messages. On the multi-thread runtime
-/// (the binary's) the sink runs on its own thread, so no async task ever blocks on
+/// (the binary's, given more than one CPU) the sink runs on its own thread, so no async task ever blocks on
 /// stdout; on a current-thread runtime it runs beside the units in this task.
 async fn drive<W: Write + Send>(
     producer: impl std::future::Future<Output = ()>,

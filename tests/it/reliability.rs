@@ -485,3 +485,48 @@ fn a_slow_reader_never_hangs_a_pass_over_many_posts() {
         assert!(n > 12 * 120, "only {n} {stream} records were read");
     }
 }
+
+/// On one CPU the binary runs on one thread (`main::runtime`), the sink beside the units
+/// instead of on its own thread: the same records and the same final state as on two.
+#[test]
+fn one_cpu_reads_what_two_do() {
+    let mock = start_mock(Scenario {
+        orgs: 2,
+        posts_per_org: 15,
+        comments_per_post: 4,
+        reactions_per_post: 4,
+        ..scenario()
+    });
+    let dir = tmp_dir();
+    let catalog = catalog_all(true);
+    let cat = write_json(&dir, "catalog.json", &catalog);
+    let cfg = write_json(&dir, "config.json", &mock.config("mock-token"));
+    let two = lines(&read_ok(&cfg, &cat));
+    // taskset is util-linux's, on every Debian system; without it the test fails here.
+    let one = Command::new("taskset")
+        .args(["-c", "0", BIN])
+        .args(read_args(&cfg, &cat, None))
+        .env("SOURCE_LINKEDIN_PAGES_NOW", CONNECTOR_NOW)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("taskset (util-linux) runs the connector on one CPU");
+    assert!(
+        one.status.success(),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    let one = lines(&one);
+    assert!(!records(&one).is_empty());
+    assert_eq!(records(&one), records(&two));
+    // The bookmarks; `sourceStats` counts the records since the checkpoint before, which
+    // depends on when checkpoints fall.
+    let bookmarks = |msgs: &[Value]| {
+        let mut states = last_states(msgs);
+        for s in states.as_array_mut().unwrap() {
+            s.as_object_mut().unwrap().remove("sourceStats");
+        }
+        states
+    };
+    assert_eq!(bookmarks(&one), bookmarks(&two));
+}
