@@ -604,6 +604,26 @@ mod tests {
         }
     }
 
+    /// Every length the word checks treat apart (0 to 24 bytes: padded, one word, words
+    /// with an overlapping last one),
+    /// clean and with each kind of escape at each position.
+    #[test]
+    fn every_short_length_and_escape_position_like_serde_json() {
+        for n in 0..=24 {
+            let clean: String = ('a'..='z').cycle().take(n).collect();
+            same(&json!(clean));
+            same(&json!({ &clean: &clean }));
+            for at in 0..n {
+                for c in ['"', '\\', '\n', '\u{0}', '\u{1f}', '\u{7f}'] {
+                    let mut s = clean.clone();
+                    s.replace_range(at..=at, c.encode_utf8(&mut [0; 4]));
+                    same(&json!(s));
+                    same(&json!({ &s: &s }));
+                }
+            }
+        }
+    }
+
     #[test]
     fn numbers_and_shapes_like_serde_json() {
         same(
