@@ -69,8 +69,8 @@ fn protocol_of(cmd: &Command) -> Protocol {
 
 /// Runs one command, writing protocol messages to `out`. Returns the process exit code:
 /// 0 on success (and when the reader closed stdout early), 1 after a failure, which is
-/// also reported as an Airbyte TRACE error. A read may write from its own thread, so
-/// `out` must be `Send`.
+/// also reported as an Airbyte TRACE error. A read writes from its own thread, so `out`
+/// must be `Send`.
 pub async fn run<W: Write + Send>(cmd: Command, out: W) -> i32 {
     let now = match now() {
         Ok(n) => n,

@@ -31,46 +31,21 @@ extern "C" fn note_closed_stdout() {
 #[link_section = ".init_array"]
 static NOTE_CLOSED_STDOUT: extern "C" fn() = note_closed_stdout;
 
-/// Keeps peak memory flat on long reads and the allocator out of the kernel (glibc only;
-/// other allocators are left alone).
-/// - One arena: glibc gives each thread that allocates its own heap, and the connector's
-///   post lists, counts and checkpoints are built on one thread and freed on another, so
-///   freed memory stayed spread over several arenas.
-/// - A fixed mmap threshold: glibc raises its threshold after freeing a big buffer, so
-///   later big buffers (checkpoints) stayed in the heap and RSS grew with the read.
-/// - At 1 MiB, above a page's buffers: a comment page's body and records (each a few
-///   hundred KiB) are made and freed once per page. Under a 128 KiB threshold each was a
-///   fresh mmap whose pages the kernel zeroed again: 56,000 page faults on a read of
-///   472,597 comments on one CPU, against 1,600 at 1 MiB, where they are reused.
-/// - A trim threshold of 8 MiB, so freeing the last page's buffers at the top of the heap
-///   does not hand them back to the kernel just before the next page needs them.
-///
-/// `make bench` measures the RSS this gives (docs/benchmarks.md).
+/// Keeps peak memory flat on long reads (glibc only; other allocators are left alone).
+/// glibc gives each thread that allocates its own heap (arena), and the connector's
+/// post lists, counts and checkpoints are built on one thread and freed on another, so
+/// freed memory stayed spread over several arenas; and it raises its mmap threshold
+/// after freeing a big buffer, so later big buffers (checkpoints, pages) stayed in the
+/// heap. One arena and a fixed 128 KiB threshold keep peak RSS flat as a read grows
+/// (`make bench` measures it: docs/benchmarks.md).
 fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets allocator parameters; called before any other thread
     // exists.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 1);
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 8 * 1024 * 1024);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
-}
-
-/// The async runtime for the CPUs this process may use (its affinity and cgroup quota,
-/// as `available_parallelism` reads them). On one CPU, one thread: with more, each page
-/// passed between the network, decoding and stdout threads, and each handoff was a
-/// context switch on the one CPU (43,000 on a read of 472,597 comments, against 300 on
-/// one thread). On more, two workers, and the sink on its own thread (`engine::drive`).
-fn runtime(cpus: usize) -> std::io::Result<tokio::runtime::Runtime> {
-    let mut builder = if cpus <= 1 {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        let mut b = tokio::runtime::Builder::new_multi_thread();
-        b.worker_threads(2);
-        b
-    };
-    builder.enable_all().build()
 }
 
 /// Where protocol messages go: fd 1 as a plain file. `std::io::stdout()` is line
@@ -140,8 +115,11 @@ fn main() -> std::process::ExitCode {
         return std::process::ExitCode::from(1);
     }
     tune_allocator();
-    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let runtime = match runtime(cpus) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "Cannot start the async runtime");
@@ -150,17 +128,4 @@ fn main() -> std::process::ExitCode {
     };
     let code = runtime.block_on(source_linkedin_pages::run(command, stdout()));
     std::process::ExitCode::from(code as u8)
-}
-
-#[cfg(test)]
-mod tests {
-    use tokio::runtime::RuntimeFlavor;
-
-    #[test]
-    fn one_cpu_runs_on_one_thread_and_more_on_workers() {
-        let flavor = |cpus| super::runtime(cpus).unwrap().handle().runtime_flavor();
-        assert_eq!(flavor(1), RuntimeFlavor::CurrentThread);
-        assert_eq!(flavor(2), RuntimeFlavor::MultiThread);
-        assert_eq!(flavor(64), RuntimeFlavor::MultiThread);
-    }
 }

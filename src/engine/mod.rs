@@ -12,7 +12,7 @@
 //! - `run` and `posts`: one unit, driven by its stream's endpoint kind
 //! - `replies`: replies to the elements of a per-post endpoint, when asked for
 //! - `batch`: decoded records and cursors on their way to the sink
-//! - `sink`: the single writer, on its own thread when there is more than one CPU
+//! - `sink`: the single writer, on its own thread
 //! - `split`: batches split to isolate the entities LinkedIn refuses
 //! - `window`: time windows of the time-bound statistics
 //! - `estimate`: the request-count model of a read, for the `plan` command
@@ -234,10 +234,8 @@ fn announce<W: Write>(
 }
 
 /// Runs the units while the sink consumes their messages. On the multi-thread runtime
-/// (the binary's when it may use more than one CPU) the sink runs on its own thread, so
-/// no async task ever blocks on stdout; on a current-thread runtime (the binary's on one
-/// CPU, where another thread would only take turns with this one) it runs beside the
-/// units in this task.
+/// (the binary's) the sink runs on its own thread, so no async task ever blocks on
+/// stdout; on a current-thread runtime it runs beside the units in this task.
 async fn drive<W: Write + Send>(
     producer: impl std::future::Future<Output = ()>,
     mut rx: mpsc::Receiver<Msg>,

@@ -1,8 +1,7 @@
 //! The sink: the single writer of a read. Units send it their records page by page and
 //! their outcome when done; it writes RECORD messages, and a unit's STATE only after all
-//! of that unit's records, so a kill at any instant loses nothing on resume. With more
-//! than one CPU it runs on its own thread, so stdout is never written from an async task;
-//! on one CPU, beside the units (see `drive` in [`super`]).
+//! of that unit's records, so a kill at any instant loses nothing on resume. It runs on
+//! its own thread (see [`super::read`]), so stdout is never written from an async task.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};

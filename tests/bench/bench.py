@@ -137,9 +137,13 @@ def catalog_of(work, streams):
 
 
 def rust_run(name, orgs, posts, latency, comments=5, reactions=10, days=365, streams=None, concurrency=8, cpu=None):
-    # A connector pinned to one core gets the mock off that core (on the others), so the
-    # two do not take turns on it.
-    others = f"{cpu + 1}-{os.cpu_count() - 1}" if cpu == 0 and (os.cpu_count() or 1) > 1 else None
+    # A connector pinned to one core (the cpu-th this process may use) gets the mock off
+    # that core, on the others, so the two do not take turns on it.
+    others = None
+    if cpu is not None:
+        allowed = sorted(os.sched_getaffinity(0))
+        cpu = allowed[cpu]
+        others = ",".join(str(c) for c in allowed if c != cpu) or None
     mock = Mock(cpus=others, orgs=orgs, posts_per_org=posts, days=days, comments_per_post=comments,
                 reactions_per_post=reactions, latency_ms=latency)
     work = Path(tempfile.mkdtemp(dir=SCRATCH))
@@ -348,7 +352,7 @@ def targets(results, side, spec_rust, ipr):
             f"({big['cpu_s'] / big['records'] * 1e6:.2f} µs of connector CPU per record, i.e. {cpu_rate:,.0f} records per CPU second)",
             rate >= 250_000)
         notes.append(f"Records/s is records over the connector's wall time, with the connector pinned to one core "
-                     f"(`taskset -c 0`) and the mock pinned to the machine's other core(s); the machine is shared, so the "
+                     f"(`taskset`) and the mock pinned to the machine's other core(s); the machine is shared, so the "
                      f"wall time includes waiting for the core and for the mock. Each comments run is the fastest of "
                      f"{RUNS} (~1M records: {', '.join(f'{w:.2f}' for w in big['walls'])} s), with the highest peak RSS "
                      f"of the {RUNS}. Records average {avg_record_bytes(big):,.0f} bytes of RECORD line.")
