@@ -284,9 +284,21 @@ def comments_runs():
                                      streams=["post_comments"], cpu=0))
     if QUICK:
         return [small]
+    before = machine_speed()
     big = best_of(lambda: rust_run("comments: ~1M records, 1 core", 1, 10_000, 0, comments=100, reactions=0,
                                    streams=["post_comments"], cpu=0))
+    big["machine_s"] = (before, machine_speed())
     return [small, big]
+
+
+def machine_speed():
+    """Seconds a fixed CPU-bound loop (20M additions in Python) takes on the connector's
+    core: the machine is shared and its speed changes by the hour (the loop took 1.8 s and
+    3.3 s an hour apart on 2026-11-25), so a records/s figure is read against it."""
+    core = str(sorted(os.sched_getaffinity(0))[0])
+    code = "import time\nt = time.perf_counter()\nx = 0\nfor i in range(20_000_000):\n    x += i\nprint(time.perf_counter() - t)"
+    out = subprocess.run(["taskset", "-c", core, sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout)
 
 
 def main():
@@ -356,6 +368,10 @@ def targets(results, side, spec_rust, ipr):
                      f"wall time includes waiting for the core and for the mock. Each comments run is the fastest of "
                      f"{RUNS} (~1M records: {', '.join(f'{w:.2f}' for w in big['walls'])} s), with the highest peak RSS "
                      f"of the {RUNS}. Records average {avg_record_bytes(big):,.0f} bytes of RECORD line.")
+        if big.get("machine_s"):
+            notes.append("Machine speed at the time: a fixed loop (20M additions in Python) on the connector's core "
+                         "took {:.2f} s before the ~1M-record runs and {:.2f} s after. The machine is shared and its "
+                         "speed changes by the hour; records/s moves with this figure.".format(*big["machine_s"]))
     for r in results:
         if r["latency_ms"] == 100 and r.get("max_in_flight") is not None:
             # The peak shows the limit is reached; the mean (requests × latency ÷ wall time, a
