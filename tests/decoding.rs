@@ -580,9 +580,9 @@ fn recorded_responses_replay_through_the_connector() {
 /// with no `organization_ids` must ask organizationAcls (q=roleAssignee) and then read
 /// exactly the pages the body names, one follower_count record each. An element names its
 /// page in `organization` (current versions, as recorded) or, in older shapes,
-/// `organizationTarget` / `organizationalTarget`; every element must name one. The server answers the connector's
-/// `role=ADMINISTRATOR&state=APPROVED` query with the body, so every element must be an
-/// APPROVED ADMINISTRATOR role.
+/// `organizationTarget` / `organizationalTarget`; every element must name one. The server
+/// answers the connector's `role=ADMINISTRATOR&state=APPROVED` query with the body, so
+/// every element must be an APPROVED ADMINISTRATOR role.
 fn replay_discovery(r: &Recorded) {
     let def = find("follower_count").expect("the follower_count stream");
     let mut table = BTreeMap::new();

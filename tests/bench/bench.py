@@ -126,6 +126,12 @@ def minimum_requests(recs, orgs):
     return n
 
 
+def pinned(i):
+    """The i-th CPU this process may use, and the others (comma-separated, or None)."""
+    allowed = sorted(os.sched_getaffinity(0))
+    return allowed[i], ",".join(str(c) for c in allowed if c != allowed[i]) or None
+
+
 def catalog_of(work, streams):
     """catalog/all_streams.json, narrowed to `streams` (None: all)."""
     cat = json.loads((ROOT / "catalog/all_streams.json").read_text())
@@ -137,13 +143,11 @@ def catalog_of(work, streams):
 
 
 def rust_run(name, orgs, posts, latency, comments=5, reactions=10, days=365, streams=None, concurrency=8, cpu=None):
-    # A connector pinned to one core (the cpu-th this process may use) gets the mock off
-    # that core, on the others, so the two do not take turns on it.
+    # A connector pinned to one core gets the mock off that core, on the others, so the
+    # two do not take turns on it.
     others = None
     if cpu is not None:
-        allowed = sorted(os.sched_getaffinity(0))
-        cpu = allowed[cpu]
-        others = ",".join(str(c) for c in allowed if c != cpu) or None
+        cpu, others = pinned(cpu)
     mock = Mock(cpus=others, orgs=orgs, posts_per_org=posts, days=days, comments_per_post=comments,
                 reactions_per_post=reactions, latency_ms=latency)
     work = Path(tempfile.mkdtemp(dir=SCRATCH))
@@ -295,7 +299,7 @@ def machine_speed():
     """Seconds a fixed CPU-bound loop (20M additions in Python) takes on the connector's
     core: the machine is shared and its speed changes by the hour (the loop took 1.8 s and
     3.3 s an hour apart on 2026-11-25), so a records/s figure is read against it."""
-    core = str(sorted(os.sched_getaffinity(0))[0])
+    core = str(pinned(0)[0])
     code = "import time\nt = time.perf_counter()\nx = 0\nfor i in range(20_000_000):\n    x += i\nprint(time.perf_counter() - t)"
     out = subprocess.run(["taskset", "-c", core, sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout)

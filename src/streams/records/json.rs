@@ -605,8 +605,7 @@ mod tests {
     }
 
     /// Every length the word checks treat apart (0 to 24 bytes: padded, one word, words
-    /// with an overlapping last one),
-    /// clean and with each kind of escape at each position.
+    /// with an overlapping last one), clean and with each kind of escape at each position.
     #[test]
     fn every_short_length_and_escape_position_like_serde_json() {
         for n in 0..=24 {

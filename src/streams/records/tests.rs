@@ -466,7 +466,7 @@ fn a_page_decodes_in_one_pass_as_element_by_element() {
         let stream = prov["stream"].as_str().unwrap_or_default();
         if prov["elements_at"] == "elements" && find(stream).is_some() {
             let body = std::fs::read_to_string(format!("{body_path}.json")).unwrap();
-            pages.push((prov["stream"].as_str().unwrap().to_string(), body));
+            pages.push((stream.to_string(), body));
         }
     }
     assert!(
